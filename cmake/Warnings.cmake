@@ -1,0 +1,55 @@
+# kevolve_module(NAME SOURCES... [DEPS ...]) defines the library kevolve_<NAME> with the
+# project's warnings, include root src/, and PRIVATE links to DEPS (other modules by short name or
+# imported targets). Headers are included as "module/file.h".
+function(kevolve_target_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
+    -Wno-sign-conversion -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual)
+  if(KEVOLVE_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+function(kevolve_module name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PUBLIC_DEPS" ${ARGN})
+  add_library(kevolve_${name} STATIC ${ARG_SOURCES})
+  target_include_directories(kevolve_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  kevolve_target_warnings(kevolve_${name})
+  foreach(dep IN LISTS ARG_DEPS)
+    if(TARGET kevolve_${dep})
+      target_link_libraries(kevolve_${name} PRIVATE kevolve_${dep})
+    else()
+      target_link_libraries(kevolve_${name} PRIVATE ${dep})
+    endif()
+  endforeach()
+  foreach(dep IN LISTS ARG_PUBLIC_DEPS)
+    if(TARGET kevolve_${dep})
+      target_link_libraries(kevolve_${name} PUBLIC kevolve_${dep})
+    else()
+      target_link_libraries(kevolve_${name} PUBLIC ${dep})
+    endif()
+  endforeach()
+endfunction()
+
+# kevolve_test(NAME LABEL SOURCES... DEPS ...) adds a GoogleTest binary registered with ctest
+# under the given label (unit, integration, gpu, slow).
+function(kevolve_test name)
+  cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "SOURCES;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  kevolve_target_warnings(${name})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
+  foreach(dep IN LISTS ARG_DEPS)
+    if(TARGET kevolve_${dep})
+      target_link_libraries(${name} PRIVATE kevolve_${dep})
+    else()
+      target_link_libraries(${name} PRIVATE ${dep})
+    endif()
+  endforeach()
+  target_link_libraries(${name} PRIVATE GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE KEVOLVE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    KEVOLVE_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT}
+    DISCOVERY_TIMEOUT 60)
+endfunction()

@@ -1,0 +1,99 @@
+// The typed configuration of a run. Every field documents its default and unit; docs/config.md
+// lists every key. Loaded from a task folder's kevolve.yaml by LoadConfig (config/load.h), strictly:
+// unknown keys and wrong types are errors.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace kevolve {
+
+struct TaskConfig {
+  std::string name;                 // default: the task folder's name
+  std::string initial_program = "initial_program.cc";  // relative to the task folder
+  std::string description;          // free text shown to an LLM; default empty
+  std::string dir;                  // absolute task folder (set by the loader, not a key)
+};
+
+struct RunConfig {
+  int64_t iterations = 500;         // evaluated programs to produce (initial program excluded)
+  uint64_t seed = 42;               // seeds mutation, selection and evaluator {seed}
+  std::string strategy = "evolve";  // evolve | hill-climb | random
+  std::string output_dir = "runs";  // runs are created in <output_dir>/<run id>/
+  double max_wall_seconds = 0;      // 0 = no limit
+  std::string log_level = "info";   // debug | info | warn | error
+};
+
+struct StageConfig {
+  std::string name;                 // shown in results; default "stage<k>"
+  double threshold = 0;             // the next stage runs only if combined_score >= threshold
+  double timeout_seconds = 0;       // 0 = evaluator.timeout_seconds
+};
+
+struct LimitsConfig {
+  double cpu_seconds = 120;         // RLIMIT_CPU per evaluation process
+  int64_t memory_mb = 4096;         // RLIMIT_AS (address space) per process, MiB
+  int64_t open_files = 256;         // RLIMIT_NOFILE
+  int64_t processes = 64;           // processes (threads count) the evaluation may have at once
+  int64_t file_size_mb = 256;       // RLIMIT_FSIZE, MiB
+  int64_t output_bytes = 1 << 20;   // cap on captured stdout and on stderr, each
+};
+
+struct EvaluatorConfig {
+  // argv; placeholders {program} {workdir} {stage} {seed} {task} are substituted.
+  // A relative first word is resolved against the task folder.
+  std::vector<std::string> command = {"./evaluate", "{program}"};
+  int workers = 2;                  // evaluations run at once
+  double timeout_seconds = 60;      // wall-clock deadline per stage
+  double grace_seconds = 2;         // SIGTERM -> SIGKILL delay
+  std::vector<StageConfig> stages;  // empty = one stage
+  LimitsConfig limits;
+  std::string sandbox = "auto";     // auto | process | bwrap
+  std::vector<std::string> env_allow = {"PATH", "LANG", "LC_ALL", "TERM", "CUDA_HOME"};
+  std::map<std::string, std::string> env;  // extra variables set for the evaluator
+  std::vector<std::string> devices;  // slot i gets CUDA_VISIBLE_DEVICES=devices[i % size]
+  bool gpu = false;                  // pass GPU device nodes into the sandbox
+  std::string program_filename = "program.cc";  // name of the candidate file in the workdir
+};
+
+struct FeatureConfig {
+  std::string name;                 // a key of the evaluator's "features"
+  double min = 0;
+  double max = 1;
+  int bins = 10;
+};
+
+struct DatabaseConfig {
+  int islands = 4;
+  int64_t migration_interval = 50;  // evaluations between ring migrations
+  double migration_rate = 0.1;      // fraction of an island's best sent to the next island
+  int64_t island_capacity = 1000;   // programs kept per island (worst evicted)
+  int archive_size = 50;            // elite archive over all islands
+  std::vector<FeatureConfig> features;  // MAP-Elites grid axes; empty = one cell per island
+  double exploitation_ratio = 0.7;  // parent by fitness rank
+  double exploration_ratio = 0.2;   // parent uniform from the island
+  double elite_ratio = 0.1;         // parent from the elite archive (ratios are normalized)
+  int num_inspirations = 3;
+};
+
+struct MutatorConfig {
+  // Relative weights of the built-in mutator's edit kinds.
+  double literal_weight = 6;
+  double operator_weight = 2;
+  double line_weight = 1;           // duplicate / delete / swap a line
+  double crossover_weight = 1;
+  double perturb_scale = 0.25;      // relative size of a numeric perturbation
+  int max_edits = 3;                // edits combined in one proposal (1..max)
+};
+
+struct Config {
+  TaskConfig task;
+  RunConfig run;
+  EvaluatorConfig evaluator;
+  DatabaseConfig database;
+  MutatorConfig mutator;
+};
+
+}  // namespace kevolve

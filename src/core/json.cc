@@ -1,0 +1,19 @@
+#include "core/json.h"
+
+namespace kevolve {
+
+Result<Json> ParseJson(std::string_view text) {
+  // This is the edge where outside text enters: the parser's exception is turned into a Status
+  // here and goes no further.
+  try {
+    return Json::parse(text.begin(), text.end());
+  } catch (const Json::exception& e) {
+    return Status::InvalidArgument(std::string("not valid JSON: ") + e.what());
+  }
+}
+
+std::string DumpJson(const Json& value, int indent) {
+  return value.dump(indent, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace kevolve
