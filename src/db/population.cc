@@ -1,0 +1,199 @@
+#include "db/population.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace kevolve {
+
+using db::Ranked;
+
+const char* SelectionModeName(SelectionMode mode) {
+  switch (mode) {
+    case SelectionMode::kExploit: return "exploit";
+    case SelectionMode::kExplore: return "explore";
+    case SelectionMode::kElite: return "elite";
+    case SelectionMode::kBestOverall: return "best";
+  }
+  return "exploit";
+}
+
+Status Population::ValidateConfig(const DatabaseConfig& c) {
+  auto bad = [](const std::string& key, const std::string& what) {
+    return Status::InvalidArgument("database." + key + " " + what);
+  };
+  if (c.islands < 1) return bad("islands", "must be at least 1");
+  if (c.island_capacity < 1) return bad("island_capacity", "must be at least 1");
+  if (c.archive_size < 0) return bad("archive_size", "must not be negative");
+  if (c.num_inspirations < 0) return bad("num_inspirations", "must not be negative");
+  if (c.migration_interval < 0) return bad("migration_interval", "must not be negative");
+  if (!(c.migration_rate >= 0 && c.migration_rate <= 1)) {
+    return bad("migration_rate", "must be in [0, 1]");
+  }
+  const double ratios[] = {c.exploitation_ratio, c.exploration_ratio, c.elite_ratio};
+  const char* names[] = {"exploitation_ratio", "exploration_ratio", "elite_ratio"};
+  for (int i = 0; i < 3; ++i) {
+    if (!(ratios[i] >= 0) || !std::isfinite(ratios[i])) return bad(names[i], "must be >= 0");
+  }
+  if (ratios[0] + ratios[1] + ratios[2] <= 0) {
+    return bad("exploitation_ratio", "and the other selection ratios must not all be 0");
+  }
+  return db::FeatureGrid::Validate(c.features);
+}
+
+Population::Population(const DatabaseConfig& config)
+    : config_(config),
+      grid_(config.features),
+      capacity_(static_cast<size_t>(std::max<int64_t>(1, config.island_capacity))),
+      archive_size_(static_cast<size_t>(std::max(0, config.archive_size))),
+      num_inspirations_(static_cast<size_t>(std::max(0, config.num_inspirations))),
+      islands_(static_cast<size_t>(std::max(1, config.islands))) {}
+
+bool Population::Eligible(const Program& p) {
+  return p.result.valid && std::isfinite(p.result.combined_score);
+}
+
+Ranked Population::RankOf(const Program& p) const { return {p.result.combined_score, p.id}; }
+
+const Program& Population::Pick(const db::RankedList& list, size_t rank) const {
+  return programs_.at(list[rank].id);
+}
+
+Result<InsertOutcome> Population::Insert(const Program& program) {
+  if (program.id < 1) {
+    return Status::InvalidArgument("program id must be 1 or more, got " +
+                                   std::to_string(program.id));
+  }
+  if (program.island < 0 || program.island >= islands()) {
+    return Status::InvalidArgument("program " + std::to_string(program.id) + " has island " +
+                                   std::to_string(program.island) + " but the population has " +
+                                   std::to_string(islands()) + " islands");
+  }
+  auto [it, fresh] = programs_.try_emplace(program.id, program);
+  if (!fresh) {
+    return Status::AlreadyExists("program " + std::to_string(program.id) + " was inserted before");
+  }
+  const Program& p = it->second;
+  InsertOutcome outcome;
+  auto [hash_it, new_hash] = by_hash_.try_emplace(p.code_hash, p.id);
+  if (!new_hash) {
+    outcome.duplicate = true;
+    return outcome;
+  }
+  if (!Eligible(p)) return outcome;
+
+  ++eligible_count_;
+  const Ranked r = RankOf(p);
+  if (!best_ || RanksBefore(r, *best_)) {
+    best_ = r;
+    outcome.new_best_overall = true;
+  }
+  if (archive_size_ > 0) {
+    const size_t rank = archive_.Insert(r);
+    outcome.entered_archive = rank < archive_size_;
+    if (archive_.size() > archive_size_) archive_.PopBack();
+  }
+  const db::IslandAddResult added = AddToIsland(p, p.island);
+  outcome.placed = true;
+  outcome.cell = grid_.CellOf(p.result.features);
+  outcome.new_best_island = added.new_best;
+  outcome.cell_improved = added.cell_improved;
+  outcome.evicted = added.evicted;
+  return outcome;
+}
+
+db::IslandAddResult Population::AddToIsland(const Program& p, int island) {
+  return islands_[static_cast<size_t>(island)].Add(RankOf(p), grid_.CellOf(p.result.features),
+                                                   capacity_);
+}
+
+Status Population::Place(int64_t program_id, int island) {
+  if (island < 0 || island >= islands()) {
+    return Status::InvalidArgument("cannot place program " + std::to_string(program_id) +
+                                   " on island " + std::to_string(island) + ": there are " +
+                                   std::to_string(islands()) + " islands");
+  }
+  const Program* p = Get(program_id);
+  if (p == nullptr) {
+    return Status::NotFound("cannot place program " + std::to_string(program_id) +
+                            ": it was never inserted");
+  }
+  if (!Eligible(*p) || FindByHash(p->code_hash) != p) {
+    return Status::FailedPrecondition("cannot place program " + std::to_string(program_id) +
+                                      ": it is invalid, has no finite score or is a duplicate");
+  }
+  AddToIsland(*p, island);
+  return Status::Ok();
+}
+
+std::vector<Placement> Population::Migrate() {
+  std::vector<Placement> placements;
+  const int n = islands();
+  if (n < 2 || config_.migration_rate <= 0) return placements;
+  // Decide every move from the state before migration, so a program moves one hop per round.
+  for (int from = 0; from < n; ++from) {
+    const db::Island& source = islands_[static_cast<size_t>(from)];
+    const int to = (from + 1) % n;
+    const db::Island& target = islands_[static_cast<size_t>(to)];
+    const size_t size = source.members().size();
+    const double wanted = std::ceil(config_.migration_rate * static_cast<double>(size));
+    const size_t count = std::min(size, static_cast<size_t>(wanted));
+    for (size_t rank = 0; rank < count; ++rank) {
+      const int64_t id = source.members()[rank].id;
+      if (!target.Contains(id)) placements.push_back({id, to, "migration"});
+    }
+  }
+  for (const Placement& placement : placements) {
+    AddToIsland(programs_.at(placement.program_id), placement.island);
+  }
+  return placements;
+}
+
+bool Population::MigrationDue(int64_t evaluations_since_last) const {
+  return islands() > 1 && config_.migration_interval > 0 &&
+         evaluations_since_last >= config_.migration_interval;
+}
+
+const Program* Population::Best() const { return best_ ? Get(best_->id) : nullptr; }
+
+const Program* Population::BestOnIsland(int island) const {
+  if (island < 0 || island >= islands()) return nullptr;
+  auto best = islands_[static_cast<size_t>(island)].Best();
+  return best ? Get(*best) : nullptr;
+}
+
+const Program* Population::FindByHash(const std::string& code_hash) const {
+  auto it = by_hash_.find(code_hash);
+  return it == by_hash_.end() ? nullptr : Get(it->second);
+}
+
+const Program* Population::Get(int64_t id) const {
+  auto it = programs_.find(id);
+  return it == programs_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Program*> Population::Lineage(int64_t id, size_t n) const {
+  std::vector<const Program*> chain;
+  const Program* p = Get(id);
+  while (p != nullptr && chain.size() < n && p->parent_id != 0) {
+    p = Get(p->parent_id);
+    if (p != nullptr) chain.push_back(p);
+  }
+  return chain;
+}
+
+std::vector<const Program*> Population::Elites() const {
+  std::vector<const Program*> out;
+  for (const Ranked& r : archive_) out.push_back(Get(r.id));
+  return out;
+}
+
+std::vector<IslandStats> Population::Stats() const {
+  std::vector<IslandStats> stats;
+  for (int i = 0; i < islands(); ++i) {
+    const db::Island& island = islands_[static_cast<size_t>(i)];
+    stats.push_back({i, island.members().size(), island.occupied_cells(), BestOnIsland(i)});
+  }
+  return stats;
+}
+
+}  // namespace kevolve
