@@ -1,0 +1,3 @@
+// EVOLVE-BLOCK-START
+int k = 4;
+// EVOLVE-BLOCK-END

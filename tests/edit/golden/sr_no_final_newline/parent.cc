@@ -1,0 +1,3 @@
+// EVOLVE-BLOCK-START
+int k = 3;
+// EVOLVE-BLOCK-END
