@@ -1,0 +1,24 @@
+// Shared pieces of the kevolve subcommands: exit codes, error printing, result JSON.
+#pragma once
+
+#include <string>
+
+#include "core/json.h"
+#include "core/program.h"
+#include "core/status.h"
+
+namespace kevolve::app {
+
+// Exit codes (documented in README.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;       // the run or command failed (see the message)
+inline constexpr int kExitUsage = 2;        // bad arguments, config, task or run folder
+inline constexpr int kExitCannotRun = 3;    // the task cannot run as given (invalid initial program...)
+inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM; `kevolve resume` continues
+
+// Prints "kevolve: <message>" to stderr and returns the exit code for the status.
+int Fail(const Status& status);
+
+Json EvalResultToJson(const EvalResult& r);
+
+}  // namespace kevolve::app

@@ -1,0 +1,187 @@
+// `kevolve status RUN`, `kevolve best RUN` and `kevolve eval TASK FILE`.
+#include <cstdio>
+#include <iostream>
+
+#include "app/commands.h"
+#include "app/common.h"
+#include "config/load.h"
+#include "core/files.h"
+#include "engine/run_folder.h"
+#include "eval/evaluator.h"
+#include "store/store.h"
+
+namespace kevolve::app {
+namespace {
+
+struct RunArgs {
+  std::string run;
+  std::string output_dir = "runs";
+};
+
+// `best` keeps -o for the file it writes, as users expect; elsewhere -o is --output-dir.
+void AddRunArgs(CLI::App* cmd, RunArgs& args, bool short_output_dir = true) {
+  cmd->add_option("run", args.run, "Run folder, or run id under --output-dir")->required();
+  cmd->add_option(short_output_dir ? "-o,--output-dir" : "--output-dir", args.output_dir,
+                  "Where run folders are")
+      ->envname("KEVOLVE_OUTPUT_DIR")
+      ->capture_default_str();
+}
+
+Result<std::unique_ptr<Store>> OpenRun(const RunArgs& args) {
+  KEVOLVE_ASSIGN_OR_RETURN(engine::RunPaths paths, engine::FindRun(args.run, args.output_dir));
+  return Store::Open(paths.db(), Store::Mode::kReadOnly);
+}
+
+std::string MetaOr(const Store& store, const std::string& key, const std::string& fallback) {
+  auto v = store.GetMeta(key);
+  return v.ok() && v->has_value() ? **v : fallback;
+}
+
+Result<Json> StatusJson(const Store& store) {
+  KEVOLVE_ASSIGN_OR_RETURN(StoreSummary s, store.Summarize());
+  KEVOLVE_ASSIGN_OR_RETURN(StateMap state, store.LoadState());
+  int64_t target = 0;
+  if (auto yaml = store.GetMeta("config_yaml"); yaml.ok() && yaml->has_value()) {
+    auto config = ParseConfig(**yaml, "", MetaOr(store, "task_dir", ""));
+    if (config.ok()) target = config->run.iterations;
+  }
+  const int64_t evaluations = s.programs > 0 ? s.programs - 1 : 0;  // the initial one excluded
+  Json j{{"run", store.path()},
+         {"task", MetaOr(store, "task_name", "?")},
+         {"strategy", MetaOr(store, "strategy", "?")},
+         {"evaluations", evaluations},
+         {"target", target},
+         {"programs", s.programs},
+         {"valid", s.valid},
+         {"valid_fraction",
+          s.programs > 0 ? static_cast<double>(s.valid) / static_cast<double>(s.programs) : 0.0},
+         {"failures", s.failures},
+         {"rejected_edits", s.rejected_edits},
+         {"rejected_by_kind", s.rejected_by_kind},
+         {"duplicates_skipped", state.count("duplicates") ? std::stoll(state["duplicates"]) : 0}};
+  if (s.best_id) {
+    KEVOLVE_ASSIGN_OR_RETURN(Program best, store.LoadProgram(*s.best_id));
+    j["best"] = {{"id", best.id},
+                 {"score", best.result.combined_score},
+                 {"generation", best.generation},
+                 {"origin", best.origin},
+                 {"metrics", best.result.metrics},
+                 {"hidden_metrics", best.result.hidden_metrics}};
+  }
+  return j;
+}
+
+void PrintStatus(const Json& j) {
+  std::printf("run:          %s\n", j["run"].get<std::string>().c_str());
+  std::printf("task:         %s (%s)\n", j["task"].get<std::string>().c_str(),
+              j["strategy"].get<std::string>().c_str());
+  std::printf("evaluations:  %ld of %ld\n", j["evaluations"].get<long>(), j["target"].get<long>());
+  std::printf("valid:        %ld of %ld programs (%.1f%%)\n", j["valid"].get<long>(),
+              j["programs"].get<long>(), 100.0 * j["valid_fraction"].get<double>());
+  for (auto& [name, count] : j["failures"].items()) {
+    std::printf("  failed:     %-16s %ld\n", name.c_str(), count.get<long>());
+  }
+  std::printf("rejected edits (never evaluated): %ld\n", j["rejected_edits"].get<long>());
+  for (auto& [name, count] : j["rejected_by_kind"].items()) {
+    std::printf("  rejected:   %-16s %ld\n", name.c_str(), count.get<long>());
+  }
+  std::printf("duplicates skipped: %ld\n", j["duplicates_skipped"].get<long>());
+  if (j.contains("best")) {
+    const Json& b = j["best"];
+    std::printf("best:         program %ld, score %.6g (generation %ld, %s)\n", b["id"].get<long>(),
+                b["score"].get<double>(), b["generation"].get<long>(),
+                b["origin"].get<std::string>().c_str());
+    for (auto& [name, value] : b["metrics"].items()) {
+      std::printf("  metric:     %s = %.6g\n", name.c_str(), value.get<double>());
+    }
+    for (auto& [name, value] : b["hidden_metrics"].items()) {
+      std::printf("  held out:   %s = %.6g\n", name.c_str(), value.get<double>());
+    }
+  } else {
+    std::printf("best:         none yet\n");
+  }
+}
+
+}  // namespace
+
+Command AddStatusCommand(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  auto json = std::make_shared<bool>(false);
+  CLI::App* cmd = app.add_subcommand("status", "Progress, best score, validity and failures of a run");
+  AddRunArgs(cmd, *args);
+  cmd->add_flag("--json", *json, "Print one JSON object instead of text");
+  return [args, json]() -> int {
+    auto store = OpenRun(*args);
+    if (!store.ok()) return Fail(store.status());
+    auto j = StatusJson(**store);
+    if (!j.ok()) return Fail(j.status());
+    if (*json) {
+      std::printf("%s\n", DumpJson(*j, 2).c_str());
+    } else {
+      PrintStatus(*j);
+    }
+    return kExitOk;
+  };
+}
+
+Command AddBestCommand(CLI::App& app) {
+  auto args = std::make_shared<RunArgs>();
+  auto out = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("best", "Print (or write) the best program of a run");
+  AddRunArgs(cmd, *args, /*short_output_dir=*/false);
+  cmd->add_option("-o,--out", *out, "Write the program to this file instead of stdout");
+  return [args, out]() -> int {
+    auto store = OpenRun(*args);
+    if (!store.ok()) return Fail(store.status());
+    auto summary = (*store)->Summarize();
+    if (!summary.ok()) return Fail(summary.status());
+    if (!summary->best_id) {
+      return Fail(Status::NotFound("the run has no valid program yet"));
+    }
+    auto best = (*store)->LoadProgram(*summary->best_id);
+    if (!best.ok()) return Fail(best.status());
+    if (out->empty()) {
+      std::fwrite(best->code.data(), 1, best->code.size(), stdout);
+      return kExitOk;
+    }
+    Status s = WriteFileAtomic(*out, best->code);
+    if (!s.ok()) return Fail(s);
+    std::fprintf(stderr, "program %ld (score %.6g) written to %s\n", static_cast<long>(best->id),
+                 best->result.combined_score, out->c_str());
+    return kExitOk;
+  };
+}
+
+Command AddEvalCommand(CLI::App& app) {
+  auto task = std::make_shared<std::string>();
+  auto file = std::make_shared<std::string>();
+  auto sets = std::make_shared<std::vector<std::string>>();
+  CLI::App* cmd = app.add_subcommand("eval", "Evaluate one program file with a task's evaluator");
+  cmd->add_option("task", *task, "Task folder (holds kevolve.yaml)")->required();
+  cmd->add_option("program", *file, "The program file to evaluate")->required();
+  cmd->add_option("--set", *sets, "Override any config key: --set evaluator.timeout_seconds=30");
+  return [task, file, sets]() -> int {
+    auto config = LoadTaskConfig(*task);
+    if (!config.ok()) return Fail(config.status());
+    for (const std::string& kv : *sets) {
+      const size_t eq = kv.find('=');
+      Status s = eq == std::string::npos
+                     ? Status::InvalidArgument("--set '" + kv + "' must look like key.path=value")
+                     : ApplyOverride(*config, kv.substr(0, eq), kv.substr(eq + 1));
+      if (!s.ok()) return Fail(s);
+    }
+    if (Status s = ValidateConfig(*config); !s.ok()) return Fail(s);
+    auto code = ReadFile(*file);
+    if (!code.ok()) return Fail(code.status());
+    auto scratch = MakeTempDir("/tmp", "kevolve-eval-");
+    if (!scratch.ok()) return Fail(scratch.status());
+    auto evaluator = eval::Evaluator::Create(config->evaluator, config->task.dir, *scratch);
+    if (!evaluator.ok()) return Fail(evaluator.status());
+    EvalResult r = (*evaluator)->Evaluate(*code, config->run.seed, /*slot=*/0);
+    (void)RemoveTree(*scratch);
+    std::printf("%s\n", DumpJson(EvalResultToJson(r), 2).c_str());
+    return r.valid ? kExitOk : kExitFailed;
+  };
+}
+
+}  // namespace kevolve::app

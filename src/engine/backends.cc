@@ -1,0 +1,60 @@
+#include "engine/backends.h"
+
+#include "eval/pool.h"
+#include "mutate/mutate.h"
+
+namespace kevolve::engine {
+namespace {
+
+class MutatorProposer final : public Proposer {
+ public:
+  explicit MutatorProposer(const MutatorConfig& config) : config_(config) {}
+
+  Result<Proposal> Propose(const ProposalRequest& request, Rng& rng) override {
+    std::vector<std::string> inspirations;
+    inspirations.reserve(request.inspirations.size());
+    for (const Program* p : request.inspirations) inspirations.push_back(p->code);
+    KEVOLVE_ASSIGN_OR_RETURN(mutate::Proposal m,
+                             mutate::Propose(request.parent->code, inspirations, config_, rng));
+    return Proposal{std::move(m.edit), "mutator:" + m.kind, std::move(m.description)};
+  }
+
+ private:
+  MutatorConfig config_;
+};
+
+class PoolBackend final : public EvalBackend {
+ public:
+  explicit PoolBackend(std::unique_ptr<eval::EvalPool> pool, int slots)
+      : pool_(std::move(pool)), slots_(slots) {}
+
+  void Submit(int64_t ticket, const std::string& code, uint64_t seed) override {
+    pool_->Submit(eval::EvalJob{ticket, code, seed});
+  }
+  std::optional<EvalDone> WaitNext(int64_t timeout_ms) override {
+    auto done = pool_->WaitNext(timeout_ms);
+    if (!done) return std::nullopt;
+    return EvalDone{done->ticket, std::move(done->result)};
+  }
+  size_t InFlight() const override { return pool_->in_flight(); }
+  int Slots() const override { return slots_; }
+
+ private:
+  std::unique_ptr<eval::EvalPool> pool_;
+  int slots_;
+};
+
+}  // namespace
+
+std::unique_ptr<Proposer> MakeMutatorProposer(const MutatorConfig& config) {
+  return std::make_unique<MutatorProposer>(config);
+}
+
+Result<std::unique_ptr<EvalBackend>> MakePoolBackend(const EvaluatorConfig& config,
+                                                     const std::string& task_dir,
+                                                     const std::string& scratch_root) {
+  KEVOLVE_ASSIGN_OR_RETURN(auto pool, eval::EvalPool::Create(config, task_dir, scratch_root));
+  return std::unique_ptr<EvalBackend>(new PoolBackend(std::move(pool), config.workers));
+}
+
+}  // namespace kevolve::engine

@@ -1,0 +1,47 @@
+#include "engine/run_folder.h"
+
+#include <ctime>
+
+#include "core/files.h"
+#include "core/log.h"
+
+namespace kevolve::engine {
+
+std::string NewRunId(const std::string& task_name, int64_t unix_ms, uint64_t salt) {
+  std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+  char suffix[8];
+  std::snprintf(suffix, sizeof(suffix), "%04x", static_cast<unsigned>(salt & 0xffff));
+  std::string name = task_name.empty() ? "run" : task_name;
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+  }
+  return std::string(stamp) + "-" + name + "-" + suffix;
+}
+
+Result<RunPaths> FindRun(const std::string& run, const std::string& output_dir) {
+  for (const std::string& dir : {run, output_dir + "/" + run}) {
+    if (PathExists(dir + "/run.db")) return RunPaths{AbsolutePath(dir)};
+  }
+  return Status::NotFound("no run at '" + run + "' (looked for " + run + "/run.db and " +
+                          output_dir + "/" + run + "/run.db); `ls " + output_dir +
+                          "` lists the runs");
+}
+
+void EventLog::Emit(const std::string& type, Json fields) {
+  fields["t"] = clock_.UnixMs();
+  fields["type"] = type;
+  std::string line = DumpJson(fields);
+  line += '\n';
+  std::lock_guard<std::mutex> lock(mu_);
+  Status s = AppendFile(path_, line);
+  if (!s.ok() && !warned_) {
+    warned_ = true;
+    log::Warn("events are not being written: {}", s.ToString());
+  }
+}
+
+}  // namespace kevolve::engine

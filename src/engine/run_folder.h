@@ -1,0 +1,51 @@
+// The run folder: everything one run owns, under <output_dir>/<run id>/.
+//
+//   run.db        SQLite, the single source of truth (programs, placements, state, meta)
+//   config.yaml   the effective config, as the run started (also stored in run.db)
+//   events.jsonl  one JSON object per line: run_start, program, new_best, migration, ...
+//   best.cc       the best program so far (rewritten on every new best; a convenience copy)
+//   scratch/      evaluation scratch folders (each removed when its evaluation ends)
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "core/json.h"
+#include "core/status.h"
+
+namespace kevolve::engine {
+
+struct RunPaths {
+  std::string dir;
+  std::string db() const { return dir + "/run.db"; }
+  std::string config() const { return dir + "/config.yaml"; }
+  std::string events() const { return dir + "/events.jsonl"; }
+  std::string best() const { return dir + "/best.cc"; }
+  std::string scratch() const { return dir + "/scratch"; }
+};
+
+// "<yyyymmdd-hhmmss>-<task name>-<4 hex>": sortable by start time, unique in practice.
+std::string NewRunId(const std::string& task_name, int64_t unix_ms, uint64_t salt);
+
+// Resolves what a user typed for a run: a folder with run.db in it, or a run id under
+// `output_dir`. NotFound says where it looked.
+Result<RunPaths> FindRun(const std::string& run, const std::string& output_dir);
+
+// Appends run events to events.jsonl. Thread-safe. Write failures are logged once and then
+// ignored: events are a convenience copy, run.db is the record.
+class EventLog {
+ public:
+  EventLog(std::string path, Clock& clock) : path_(std::move(path)), clock_(clock) {}
+  // Adds "t" (unix ms) and "type" to `fields` and appends it as one line.
+  void Emit(const std::string& type, Json fields = Json::object());
+
+ private:
+  std::string path_;
+  Clock& clock_;
+  std::mutex mu_;
+  bool warned_ = false;
+};
+
+}  // namespace kevolve::engine

@@ -1,0 +1,147 @@
+// End-to-end: the real kevolve binary on real task folders, with real child processes and a
+// real SQLite file.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "core/files.h"
+#include "core/json.h"
+#include "core/text.h"
+#include "store/store.h"
+#include "testing/command.h"
+
+namespace kevolve {
+namespace {
+
+using testing::KevolveBinary;
+using testing::RunCommand;
+
+const std::string kToy = std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/tasks/toy";
+const std::string kBinPacking = std::string(KEVOLVE_SOURCE_DIR) + "/examples/bin_packing";
+
+class E2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    out_ = ::testing::TempDir() + "e2e_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    ASSERT_TRUE(RemoveTree(out_).ok());
+  }
+
+  // The single run folder under out_.
+  std::string RunDir() {
+    auto runs = RunCommand({"/bin/sh", "-c", "ls -d " + out_ + "/*/"});
+    auto lines = SplitLines(runs.out);
+    EXPECT_EQ(lines.size(), 1u) << runs.out;
+    return lines.empty() ? "" : std::string(Trim(lines[0]));
+  }
+
+  std::string out_;
+};
+
+TEST_F(E2eTest, RunStatusBestOnTheToyTask) {
+  auto run = RunCommand({KevolveBinary(), "run", kToy, "-n", "40", "-o", out_});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("evaluations: 40"), std::string::npos) << run.out;
+  EXPECT_NE(run.err.find("effective config:"), std::string::npos);
+  const std::string dir = RunDir();
+
+  auto status = RunCommand({KevolveBinary(), "status", dir, "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto j = ParseJson(status.out);
+  ASSERT_TRUE(j.ok()) << status.out;
+  EXPECT_EQ((*j)["evaluations"], 40);
+  EXPECT_EQ((*j)["target"], 40);
+  EXPECT_GT((*j)["best"]["score"].get<double>(), -38.25);  // better than the initial program
+
+  auto best = RunCommand({KevolveBinary(), "best", dir});
+  ASSERT_EQ(best.exit_code, 0) << best.err;
+  EXPECT_NE(best.out.find("EVOLVE-BLOCK-START"), std::string::npos);
+  auto text_status = RunCommand({KevolveBinary(), "status", dir});
+  EXPECT_NE(text_status.out.find("held out:   distance"), std::string::npos) << text_status.out;
+}
+
+TEST_F(E2eTest, KillDashNineThenResumeLosesNothingCommitted) {
+  const int pid = testing::StartCommand(
+      {KevolveBinary(), "run", kToy, "-n", "400", "-o", out_, "--set", "evaluator.workers=2"});
+  // Wait until some programs are committed, then kill the controller without warning.
+  std::string dir;
+  int64_t committed_before_kill = 0;
+  for (int i = 0; i < 600 && committed_before_kill < 30; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    auto ls = RunCommand({"/bin/sh", "-c", "ls -d " + out_ + "/*/ 2>/dev/null"});
+    if (ls.out.empty()) continue;
+    dir = std::string(Trim(SplitLines(ls.out)[0]));
+    auto store = Store::Open(dir + "/run.db", Store::Mode::kReadOnly);
+    if (!store.ok()) continue;
+    auto summary = (*store)->Summarize();
+    if (summary.ok()) committed_before_kill = summary->programs;
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int wstatus = 0;
+  waitpid(pid, &wstatus, 0);
+  ASSERT_GE(committed_before_kill, 30);
+  {
+    auto store = Store::Open(dir + "/run.db");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->CheckIntegrity().ok());
+    auto programs = (*store)->LoadPrograms();
+    ASSERT_TRUE(programs.ok());
+    EXPECT_GE(static_cast<int64_t>(programs->size()), committed_before_kill);
+    EXPECT_LT(programs->size(), 401u) << "the run finished before it was killed";
+  }
+
+  auto resume = RunCommand({KevolveBinary(), "resume", dir});
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  auto store = Store::Open(dir + "/run.db");
+  ASSERT_TRUE(store.ok());
+  auto programs = (*store)->LoadPrograms();
+  ASSERT_TRUE(programs.ok());
+  ASSERT_EQ(programs->size(), 401u);  // the initial program + 400, none lost, none extra
+  std::set<std::string> hashes;
+  for (size_t i = 0; i < programs->size(); ++i) {
+    EXPECT_EQ((*programs)[i].id, static_cast<int64_t>(i + 1));
+    EXPECT_TRUE(hashes.insert((*programs)[i].code_hash).second) << "evaluated twice: " << i + 1;
+  }
+  auto state = (*store)->LoadState();
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->at("evaluations"), "400");
+}
+
+TEST_F(E2eTest, UnknownConfigKeyIsAUsageErrorThatSuggestsTheKey) {
+  const std::string task = out_ + "/task";
+  ASSERT_TRUE(MakeDirs(task).ok());
+  ASSERT_TRUE(WriteFileAtomic(task + "/kevolve.yaml", "run:\n  iteratons: 5\n").ok());
+  auto run = RunCommand({KevolveBinary(), "run", task});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("kevolve.yaml:2"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("did you mean 'run.iterations'"), std::string::npos) << run.err;
+}
+
+TEST_F(E2eTest, EvalPrintsTheResultOfOneProgram) {
+  auto r = RunCommand({KevolveBinary(), "eval", kToy, kToy + "/initial_program.py"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  EXPECT_EQ((*j)["valid"], true);
+  EXPECT_DOUBLE_EQ((*j)["combined_score"].get<double>(), -38.25);
+}
+
+TEST_F(E2eTest, BinPackingExampleImprovesOnBestFit) {
+  auto run = RunCommand({KevolveBinary(), "run", kBinPacking, "-n", "30", "-o", out_});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto status = RunCommand({KevolveBinary(), "status", RunDir(), "--json"});
+  auto j = ParseJson(status.out);
+  ASSERT_TRUE(j.ok()) << status.out;
+  EXPECT_EQ((*j)["evaluations"], 30);
+  // Best fit scores -4.133 on the training instances; the best program is at least that good.
+  EXPECT_GE((*j)["best"]["score"].get<double>(), -4.1334);
+  EXPECT_TRUE((*j)["best"]["hidden_metrics"].contains("heldout_excess_bins_pct"));
+}
+
+}  // namespace
+}  // namespace kevolve
