@@ -115,6 +115,15 @@ Result<std::unique_ptr<Store>> Store::Create(const std::string& path) {
   if (PathExists(path)) {
     return Status::AlreadyExists("run database " + path + " already exists");
   }
+  auto created = CreateFile(path);
+  if (!created.ok() && PathExists(path)) {
+    // Half a database would make the next Create fail and Open say "not a run database".
+    for (const char* suffix : {"", "-wal", "-shm"}) (void)RemoveTree(path + suffix);
+  }
+  return created;
+}
+
+Result<std::unique_ptr<Store>> Store::CreateFile(const std::string& path) {
   KEVOLVE_ASSIGN_OR_RETURN(
       Database opened,
       Database::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kBusyTimeoutMs));

@@ -119,6 +119,7 @@ class Store {
 
  private:
   Store(std::string path, std::unique_ptr<store::Database> db);
+  static Result<std::unique_ptr<Store>> CreateFile(const std::string& path);
   static Result<std::unique_ptr<Store>> Finish(std::string path,
                                                std::unique_ptr<store::Database> db,
                                                bool writable);

@@ -22,7 +22,7 @@ using testing::StoreTest;
 Program ProgramFor(int64_t id) {
   Program p;
   for (int line = 0; line < 40; ++line) {
-    p.code += "  acc += table[" + std::to_string(line) + "] * " + std::to_string(id) + ";  // pad\n";
+    p.code += "  acc += table[" + std::to_string(line) + "] * " + std::to_string(id) + ";\n";
   }
   p.code_hash = CodeHash(p.code);
   p.parent_id = id - 1;
@@ -81,7 +81,8 @@ int64_t RunAndKill(const std::string& path, int commits, int extra_us) {
   waitpid(child, &status, 0);
   close(fds[0]);
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the child stopped by itself, exit code " << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+      << "the child stopped by itself, exit code "
+      << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   return last;
 }
 
