@@ -1,0 +1,194 @@
+// The config schema: the one list of keys of every section, with each key's unit and meaning.
+//
+// Parsing, dumping (YAML and JSON), overrides and the key reference (ConfigKeys, and through it
+// docs/config.md) all walk these lists, so a key added here is parsed, printed, overridable and
+// checked against the docs without another edit. Internal to the config module; other modules
+// use config/load.h.
+//
+// VisitKeys(section, visit) calls visit(name, field, doc) once per key, in the order keys are
+// printed. `field` is a reference to the member (const when `section` is const). A field whose
+// type is itself a section (kIsSection) is a nested mapping; a std::vector of a section type is
+// a list of mappings. TaskConfig::dir is deliberately absent: the loader sets it, it is no key.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "config/config.h"
+
+namespace kevolve::config {
+
+// Key flags.
+inline constexpr unsigned kSplitString = 1;  // a list of strings that may be written as one
+                                             // string, split on whitespace
+
+struct KeyDoc {
+  std::string_view unit;  // "" when the value has no unit
+  std::string_view doc;   // one line; shown in docs/config.md (so no '|')
+  unsigned flags = 0;
+};
+
+template <typename T, typename U>
+concept Is = std::same_as<std::remove_const_t<T>, U>;
+
+// Types that are mappings of keys (have a VisitKeys overload below).
+template <typename T>
+inline constexpr bool kIsSection =
+    std::is_same_v<T, Config> || std::is_same_v<T, TaskConfig> || std::is_same_v<T, RunConfig> ||
+    std::is_same_v<T, EvaluatorConfig> || std::is_same_v<T, StageConfig> ||
+    std::is_same_v<T, LimitsConfig> || std::is_same_v<T, DatabaseConfig> ||
+    std::is_same_v<T, FeatureConfig> || std::is_same_v<T, MutatorConfig>;
+
+template <typename T>
+struct ListOf {
+  static constexpr bool kSections = false;
+};
+template <typename E>
+struct ListOf<std::vector<E>> {
+  static constexpr bool kSections = kIsSection<E>;
+  using Element = E;
+};
+// True for std::vector<S> with S a section: a list of mappings.
+template <typename T>
+inline constexpr bool kIsSectionList = ListOf<T>::kSections;
+
+void VisitKeys(Is<TaskConfig> auto& s, auto&& visit) {
+  visit("name", s.name, KeyDoc{"", "Task name, used in run ids; empty = the task folder's name."});
+  visit("initial_program", s.initial_program,
+        KeyDoc{"path", "The starting program, relative to the task folder."});
+  visit("description", s.description,
+        KeyDoc{"", "Free text that describes the problem; shown to an LLM."});
+}
+
+void VisitKeys(Is<RunConfig> auto& s, auto&& visit) {
+  visit("iterations", s.iterations,
+        KeyDoc{"programs", "Programs to evaluate, the initial program excluded."});
+  visit("seed", s.seed,
+        KeyDoc{"", "Seeds mutation, selection and the evaluator's {seed} (integer >= 0)."});
+  visit("strategy", s.strategy,
+        KeyDoc{"", "evolve (islands + MAP-Elites), hill-climb (1+1) or random (samples of the "
+                   "initial program)."});
+  visit("output_dir", s.output_dir,
+        KeyDoc{"path", "Folder that holds the runs, one subfolder per run."});
+  visit("max_wall_seconds", s.max_wall_seconds,
+        KeyDoc{"seconds", "Wall-clock limit of the run; 0 = no limit."});
+  visit("log_level", s.log_level, KeyDoc{"", "debug, info, warn or error."});
+}
+
+void VisitKeys(Is<StageConfig> auto& s, auto&& visit) {
+  visit("name", s.name, KeyDoc{"", "Shown in results; empty = stage1, stage2, ... by position."});
+  visit("threshold", s.threshold,
+        KeyDoc{"score", "The next stage runs only if combined_score >= threshold."});
+  visit("timeout_seconds", s.timeout_seconds,
+        KeyDoc{"seconds", "Deadline of this stage; 0 = evaluator.timeout_seconds."});
+}
+
+void VisitKeys(Is<LimitsConfig> auto& s, auto&& visit) {
+  visit("cpu_seconds", s.cpu_seconds,
+        KeyDoc{"seconds", "CPU time per evaluation process (RLIMIT_CPU)."});
+  visit("memory_mb", s.memory_mb, KeyDoc{"MiB", "Address space per process (RLIMIT_AS)."});
+  visit("open_files", s.open_files, KeyDoc{"files", "Open files per process (RLIMIT_NOFILE)."});
+  visit("processes", s.processes,
+        KeyDoc{"processes", "Processes (threads count) the evaluation may have at once."});
+  visit("file_size_mb", s.file_size_mb,
+        KeyDoc{"MiB", "Largest file the evaluation may write (RLIMIT_FSIZE)."});
+  visit("output_bytes", s.output_bytes,
+        KeyDoc{"bytes", "Cap on captured stdout and on captured stderr, each."});
+}
+
+void VisitKeys(Is<EvaluatorConfig> auto& s, auto&& visit) {
+  visit("command", s.command,
+        KeyDoc{"", "The evaluator's argv; {program} {workdir} {stage} {seed} {task} are "
+                   "substituted; a relative first word is resolved against the task folder; a "
+                   "single string is split on whitespace.",
+               kSplitString});
+  visit("workers", s.workers, KeyDoc{"evaluations", "Evaluations run at once."});
+  visit("timeout_seconds", s.timeout_seconds,
+        KeyDoc{"seconds", "Wall-clock deadline per stage."});
+  visit("grace_seconds", s.grace_seconds,
+        KeyDoc{"seconds", "Delay between SIGTERM and SIGKILL once a deadline passes."});
+  visit("stages", s.stages, KeyDoc{"", "Cascade stages, in order; empty = one stage."});
+  visit("limits", s.limits, KeyDoc{"", "Resource limits of every evaluation process."});
+  visit("sandbox", s.sandbox,
+        KeyDoc{"", "auto, process (own process group, rlimits) or bwrap (also bubblewrap: "
+                   "read-only system, private /tmp, no network)."});
+  visit("env_allow", s.env_allow,
+        KeyDoc{"", "Environment variables passed through to the evaluator; all others are "
+                   "dropped."});
+  visit("env", s.env, KeyDoc{"", "Extra environment variables set for the evaluator."});
+  visit("devices", s.devices,
+        KeyDoc{"", "Worker slot i gets CUDA_VISIBLE_DEVICES=devices[i mod count]; empty = "
+                   "the variable is left alone."});
+  visit("gpu", s.gpu, KeyDoc{"", "Pass GPU device nodes into the sandbox."});
+  visit("program_filename", s.program_filename,
+        KeyDoc{"", "File name of the candidate program in the evaluation's scratch folder."});
+}
+
+void VisitKeys(Is<FeatureConfig> auto& s, auto&& visit) {
+  visit("name", s.name, KeyDoc{"", "A key of the evaluator's \"features\" object."});
+  visit("min", s.min, KeyDoc{"", "Low end of the axis; smaller values fall in the first bin."});
+  visit("max", s.max, KeyDoc{"", "High end of the axis; larger values fall in the last bin."});
+  visit("bins", s.bins, KeyDoc{"bins", "Equal bins the range [min, max] is cut into."});
+}
+
+void VisitKeys(Is<DatabaseConfig> auto& s, auto&& visit) {
+  visit("islands", s.islands, KeyDoc{"", "Populations that evolve apart and exchange programs."});
+  visit("migration_interval", s.migration_interval,
+        KeyDoc{"evaluations", "Evaluations between ring migrations."});
+  visit("migration_rate", s.migration_rate,
+        KeyDoc{"fraction", "Fraction of an island's best programs sent to the next island."});
+  visit("island_capacity", s.island_capacity,
+        KeyDoc{"programs", "Programs kept per island; the worst are evicted."});
+  visit("archive_size", s.archive_size,
+        KeyDoc{"programs", "Size of the elite archive over all islands."});
+  visit("features", s.features,
+        KeyDoc{"", "MAP-Elites grid axes; empty = one cell per island."});
+  visit("exploitation_ratio", s.exploitation_ratio,
+        KeyDoc{"weight", "Share of parents chosen by fitness rank."});
+  visit("exploration_ratio", s.exploration_ratio,
+        KeyDoc{"weight", "Share of parents chosen uniformly from the island."});
+  visit("elite_ratio", s.elite_ratio,
+        KeyDoc{"weight", "Share of parents taken from the elite archive (ratios are normalized)."});
+  visit("num_inspirations", s.num_inspirations,
+        KeyDoc{"programs", "Other programs shown beside the parent."});
+}
+
+void VisitKeys(Is<MutatorConfig> auto& s, auto&& visit) {
+  visit("literal_weight", s.literal_weight,
+        KeyDoc{"weight", "Built-in mutator: how often a numeric literal is perturbed."});
+  visit("operator_weight", s.operator_weight,
+        KeyDoc{"weight", "How often an operator is replaced by a related one."});
+  visit("line_weight", s.line_weight,
+        KeyDoc{"weight", "How often a line is duplicated, deleted or swapped."});
+  visit("crossover_weight", s.crossover_weight,
+        KeyDoc{"weight", "How often code is taken over from an inspiration program."});
+  visit("perturb_scale", s.perturb_scale,
+        KeyDoc{"fraction", "Relative size of a numeric perturbation."});
+  visit("max_edits", s.max_edits,
+        KeyDoc{"edits", "Most edits combined in one proposal (each proposal has 1 to max)."});
+}
+
+void VisitKeys(Is<Config> auto& s, auto&& visit) {
+  visit("task", s.task, KeyDoc{"", "The task folder: name, starting program, description."});
+  visit("run", s.run, KeyDoc{"", "The run: budget, seed, strategy, output."});
+  visit("evaluator", s.evaluator, KeyDoc{"", "How candidates are evaluated."});
+  visit("database", s.database, KeyDoc{"", "The population: islands, MAP-Elites, selection."});
+  visit("mutator", s.mutator, KeyDoc{"", "The built-in mutator (used without an LLM)."});
+}
+
+// Defaults that depend on an element's position in its list, applied after each element of a
+// list of mappings is parsed.
+inline void FillListDefaults(StageConfig& stage, size_t index) {
+  if (stage.name.empty()) stage.name = "stage" + std::to_string(index + 1);
+}
+inline void FillListDefaults(FeatureConfig& /*feature*/, size_t /*index*/) {}
+
+// Shortest text that reads back as exactly `value`; YAML's .inf, -.inf and .nan for the
+// non-finite values. Used for YAML output and in messages.
+std::string FormatNumber(double value);
+
+}  // namespace kevolve::config

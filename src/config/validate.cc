@@ -1,0 +1,201 @@
+// Semantic checks of a parsed Config. Each rule names its key, what is allowed and the value
+// found, so the message alone says what to change.
+#include <cmath>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/load.h"
+#include "config/schema.h"
+#include "core/text.h"
+
+namespace kevolve {
+namespace {
+
+using config::FormatNumber;
+
+class Checker {
+ public:
+  void Fail(const std::string& path, const std::string& rule) {
+    problems_.push_back("'" + path + "' " + rule);
+  }
+
+  void AtLeast(const std::string& path, int64_t value, int64_t min) {
+    if (value < min) {
+      Fail(path, "must be at least " + std::to_string(min) + ", got " + std::to_string(value));
+    }
+  }
+
+  // value > 0 (strict) or value >= 0, and finite.
+  void Positive(const std::string& path, double value) {
+    if (!(std::isfinite(value) && value > 0)) {
+      Fail(path, "must be a finite number > 0, got " + FormatNumber(value));
+    }
+  }
+  void NonNegative(const std::string& path, double value) {
+    if (!(std::isfinite(value) && value >= 0)) {
+      Fail(path, "must be a finite number >= 0, got " + FormatNumber(value));
+    }
+  }
+  void Finite(const std::string& path, double value) {
+    if (!std::isfinite(value)) Fail(path, "must be a finite number, got " + FormatNumber(value));
+  }
+
+  void OneOf(const std::string& path, const std::string& value,
+             const std::vector<std::string>& allowed) {
+    for (const std::string& a : allowed) {
+      if (value == a) return;
+    }
+    std::string list;
+    for (size_t i = 0; i < allowed.size(); ++i) {
+      list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+    }
+    std::string rule = "must be " + list + ", got '" + value + "'";
+    const std::string nearest = NearestWord(value, allowed);
+    if (!nearest.empty()) rule += " (did you mean '" + nearest + "'?)";
+    Fail(path, rule);
+  }
+
+  void NotEmpty(const std::string& path, const std::string& value) {
+    if (value.empty()) Fail(path, "must not be empty");
+  }
+
+  // A plain file or folder name: no '/', not "." or "..".
+  void PlainName(const std::string& path, const std::string& value) {
+    if (value.empty() || value == "." || value == ".." ||
+        value.find('/') != std::string::npos) {
+      Fail(path, "must be a plain name (no '/'), got '" + value + "'");
+    }
+  }
+
+  // An environment variable name: non-empty, no '=' and no NUL.
+  void EnvName(const std::string& path, const std::string& value) {
+    if (value.empty() || value.find('=') != std::string::npos ||
+        value.find('\0') != std::string::npos) {
+      Fail(path, "must be a variable name without '=', got '" + value + "'");
+    }
+  }
+
+  // Relative weights: each >= 0 and finite, and not all zero.
+  void Weights(const std::vector<std::pair<std::string, double>>& weights) {
+    double sum = 0;
+    std::string names;
+    for (const auto& [path, value] : weights) {
+      NonNegative(path, value);
+      if (std::isfinite(value) && value > 0) sum += value;
+      names += (names.empty() ? "'" : ", '") + path + "'";
+    }
+    if (sum <= 0) problems_.push_back(names + " must not all be zero");
+  }
+
+  Status Result() const {
+    if (problems_.empty()) return Status::Ok();
+    std::string message;
+    for (const std::string& p : problems_) message += (message.empty() ? "" : "; ") + p;
+    return Status::InvalidArgument(message);
+  }
+
+ private:
+  std::vector<std::string> problems_;
+};
+
+void CheckTaskAndRun(const Config& config, Checker& check) {
+  check.PlainName("task.name", config.task.name);
+  check.NotEmpty("task.initial_program", config.task.initial_program);
+  const RunConfig& run = config.run;
+  check.AtLeast("run.iterations", run.iterations, 0);
+  check.OneOf("run.strategy", run.strategy, {"evolve", "hill-climb", "random"});
+  check.NotEmpty("run.output_dir", run.output_dir);
+  check.NonNegative("run.max_wall_seconds", run.max_wall_seconds);
+  check.OneOf("run.log_level", run.log_level, {"debug", "info", "warn", "error"});
+}
+
+void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
+  if (e.command.empty() || e.command[0].empty()) {
+    check.Fail("evaluator.command", "must name a program to run, e.g. [\"./evaluate\", \"{program}\"]");
+  }
+  check.AtLeast("evaluator.workers", e.workers, 1);
+  check.Positive("evaluator.timeout_seconds", e.timeout_seconds);
+  check.NonNegative("evaluator.grace_seconds", e.grace_seconds);
+  std::set<std::string> stage_names;
+  for (size_t i = 0; i < e.stages.size(); ++i) {
+    const std::string path = "evaluator.stages[" + std::to_string(i) + "]";
+    const StageConfig& stage = e.stages[i];
+    check.NotEmpty(path + ".name", stage.name);
+    if (!stage.name.empty() && !stage_names.insert(stage.name).second) {
+      check.Fail(path + ".name", "repeats the stage name '" + stage.name + "'");
+    }
+    check.Finite(path + ".threshold", stage.threshold);
+    check.NonNegative(path + ".timeout_seconds", stage.timeout_seconds);
+  }
+  const LimitsConfig& limits = e.limits;
+  check.Positive("evaluator.limits.cpu_seconds", limits.cpu_seconds);
+  check.AtLeast("evaluator.limits.memory_mb", limits.memory_mb, 1);
+  check.AtLeast("evaluator.limits.open_files", limits.open_files, 1);
+  check.AtLeast("evaluator.limits.processes", limits.processes, 1);
+  check.AtLeast("evaluator.limits.file_size_mb", limits.file_size_mb, 1);
+  check.AtLeast("evaluator.limits.output_bytes", limits.output_bytes, 1);
+  check.OneOf("evaluator.sandbox", e.sandbox, {"auto", "process", "bwrap"});
+  for (size_t i = 0; i < e.env_allow.size(); ++i) {
+    check.EnvName("evaluator.env_allow[" + std::to_string(i) + "]", e.env_allow[i]);
+  }
+  for (const auto& [name, value] : e.env) check.EnvName("evaluator.env." + name, name);
+  for (size_t i = 0; i < e.devices.size(); ++i) {
+    check.NotEmpty("evaluator.devices[" + std::to_string(i) + "]", e.devices[i]);
+  }
+  check.PlainName("evaluator.program_filename", e.program_filename);
+}
+
+void CheckDatabase(const DatabaseConfig& d, Checker& check) {
+  check.AtLeast("database.islands", d.islands, 1);
+  check.AtLeast("database.migration_interval", d.migration_interval, 1);
+  if (!(d.migration_rate >= 0 && d.migration_rate <= 1)) {
+    check.Fail("database.migration_rate",
+               "must be between 0 and 1, got " + FormatNumber(d.migration_rate));
+  }
+  check.AtLeast("database.island_capacity", d.island_capacity, 1);
+  check.AtLeast("database.archive_size", d.archive_size, 1);
+  std::set<std::string> names;
+  for (size_t i = 0; i < d.features.size(); ++i) {
+    const std::string path = "database.features[" + std::to_string(i) + "]";
+    const FeatureConfig& f = d.features[i];
+    check.NotEmpty(path + ".name", f.name);
+    if (!f.name.empty() && !names.insert(f.name).second) {
+      check.Fail(path + ".name", "repeats the feature name '" + f.name + "'");
+    }
+    check.Finite(path + ".min", f.min);
+    check.Finite(path + ".max", f.max);
+    if (std::isfinite(f.min) && std::isfinite(f.max) && !(f.max > f.min)) {
+      check.Fail(path + ".max", "must be greater than min (" + FormatNumber(f.min) + "), got " +
+                                    FormatNumber(f.max));
+    }
+    check.AtLeast(path + ".bins", f.bins, 1);
+  }
+  check.Weights({{"database.exploitation_ratio", d.exploitation_ratio},
+                 {"database.exploration_ratio", d.exploration_ratio},
+                 {"database.elite_ratio", d.elite_ratio}});
+  check.AtLeast("database.num_inspirations", d.num_inspirations, 0);
+}
+
+void CheckMutator(const MutatorConfig& m, Checker& check) {
+  check.Weights({{"mutator.literal_weight", m.literal_weight},
+                 {"mutator.operator_weight", m.operator_weight},
+                 {"mutator.line_weight", m.line_weight},
+                 {"mutator.crossover_weight", m.crossover_weight}});
+  check.Positive("mutator.perturb_scale", m.perturb_scale);
+  check.AtLeast("mutator.max_edits", m.max_edits, 1);
+}
+
+}  // namespace
+
+Status ValidateConfig(const Config& config) {
+  Checker check;
+  CheckTaskAndRun(config, check);
+  CheckEvaluator(config.evaluator, check);
+  CheckDatabase(config.database, check);
+  CheckMutator(config.mutator, check);
+  return check.Result();
+}
+
+}  // namespace kevolve
