@@ -64,8 +64,8 @@ Status ApplyOverride(Config& config, const std::string& dotted_key, const std::s
 // an equal Config (task.dir, which is no key, appears in a leading comment).
 std::string ConfigToYaml(const Config& config);
 
-// The same keys as a JSON object ({"task": {...}, "run": {...}, ...}), plus "task.dir".
-// Non-finite numbers become null.
+// The same keys as a JSON object ({"task": {...}, "run": {...}, ...}), plus task.dir as
+// json["task"]["dir"]. Integers stay integers; non-finite numbers become null.
 Json ConfigToJson(const Config& config);
 
 // One key of the schema, for docs, help text and environment-variable twins.
