@@ -46,8 +46,8 @@ void BM_CommitProgram(benchmark::State& state) {
       p.result.combined_score = rng.Uniform();
       p.result.metrics = {{"speedup", 1.5}, {"gflops", 812.25}};
       p.result.features = {{"complexity", 0.5}};
-      auto id = (*store)->CommitProgram(p, {}, {{"rng", rng.Save()},
-                                                {"evaluations", std::to_string(n)}});
+      auto id =
+          (*store)->CommitProgram(p, {}, {{"rng", rng.Save()}, {"evaluations", std::to_string(n)}});
       if (!id.ok()) state.SkipWithError(id.status().ToString().c_str());
     }
   }

@@ -22,12 +22,12 @@ Status FeatureGrid::Validate(const std::vector<FeatureConfig>& axes) {
                                      std::to_string(a.bins));
     }
     if (!(a.min < a.max) || !std::isfinite(a.min) || !std::isfinite(a.max)) {
-      return Status::InvalidArgument(where + " (" + a.name +
-                                     "): min must be finite and below max");
+      return Status::InvalidArgument(where + " (" + a.name + "): min must be finite and below max");
     }
     if (cells > std::numeric_limits<int64_t>::max() / a.bins) {
-      return Status::InvalidArgument("database.features: the grid has too many cells "
-                                     "(product of bins overflows); use fewer bins");
+      return Status::InvalidArgument(
+          "database.features: the grid has too many cells "
+          "(product of bins overflows); use fewer bins");
     }
     cells *= a.bins;
   }

@@ -15,9 +15,9 @@
 namespace kevolve::db {
 
 struct IslandAddResult {
-  bool added = false;          // false when the id was already a member (nothing changed)
-  bool new_best = false;       // the program is now the island's best
-  bool cell_improved = false;  // the program is now its cell's elite (empty cell or better)
+  bool added = false;            // false when the id was already a member (nothing changed)
+  bool new_best = false;         // the program is now the island's best
+  bool cell_improved = false;    // the program is now its cell's elite (empty cell or better)
   std::vector<int64_t> evicted;  // members removed for capacity, worst first; may hold the id
 };
 

@@ -9,10 +9,14 @@ using db::Ranked;
 
 const char* SelectionModeName(SelectionMode mode) {
   switch (mode) {
-    case SelectionMode::kExploit: return "exploit";
-    case SelectionMode::kExplore: return "explore";
-    case SelectionMode::kElite: return "elite";
-    case SelectionMode::kBestOverall: return "best";
+    case SelectionMode::kExploit:
+      return "exploit";
+    case SelectionMode::kExplore:
+      return "explore";
+    case SelectionMode::kElite:
+      return "elite";
+    case SelectionMode::kBestOverall:
+      return "best";
   }
   return "exploit";
 }

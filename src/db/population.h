@@ -38,14 +38,14 @@
 namespace kevolve {
 
 struct InsertOutcome {
-  bool duplicate = false;         // an earlier program has the same code hash; not placed
-  bool placed = false;            // joined an island (eligible and not a duplicate)
+  bool duplicate = false;  // an earlier program has the same code hash; not placed
+  bool placed = false;     // joined an island (eligible and not a duplicate)
   bool new_best_overall = false;
   bool new_best_island = false;
-  bool cell_improved = false;     // became the elite of its cell (empty before, or better)
+  bool cell_improved = false;  // became the elite of its cell (empty before, or better)
   bool entered_archive = false;
-  int64_t cell = 0;               // its MAP-Elites cell (meaningful when placed)
-  std::vector<int64_t> evicted;   // ids the island dropped for capacity (may include this one)
+  int64_t cell = 0;              // its MAP-Elites cell (meaningful when placed)
+  std::vector<int64_t> evicted;  // ids the island dropped for capacity (may include this one)
 };
 
 enum class SelectionMode {
@@ -57,16 +57,16 @@ enum class SelectionMode {
 const char* SelectionModeName(SelectionMode mode);  // "exploit", "explore", "elite", "best"
 
 struct Selection {
-  const Program* parent = nullptr;             // always eligible
-  std::vector<const Program*> inspirations;    // distinct, eligible, never the parent
+  const Program* parent = nullptr;           // always eligible
+  std::vector<const Program*> inspirations;  // distinct, eligible, never the parent
   SelectionMode mode = SelectionMode::kExploit;
 };
 
 struct IslandStats {
   int island = 0;
-  size_t size = 0;                 // member programs (including migrant copies)
+  size_t size = 0;  // member programs (including migrant copies)
   size_t occupied_cells = 0;
-  const Program* best = nullptr;   // nullptr while the island has no member
+  const Program* best = nullptr;  // nullptr while the island has no member
 };
 
 class Population {
@@ -104,17 +104,17 @@ class Population {
   // migration_interval (> 0).
   bool MigrationDue(int64_t evaluations_since_last) const;
 
-  const Program* Best() const;                                  // nullptr if none eligible
-  const Program* BestOnIsland(int island) const;                // nullptr if empty / out of range
+  const Program* Best() const;                                    // nullptr if none eligible
+  const Program* BestOnIsland(int island) const;                  // nullptr if empty / out of range
   const Program* FindByHash(const std::string& code_hash) const;  // first with it, any validity
-  const Program* Get(int64_t id) const;                         // nullptr if unknown
+  const Program* Get(int64_t id) const;                           // nullptr if unknown
   // Ancestors of `id`, nearest first (parent, grandparent...), at most `n`; stops at an
   // unknown or zero parent id. Excludes `id` itself.
   std::vector<const Program*> Lineage(int64_t id, size_t n) const;
   // The archive best-first.
   std::vector<const Program*> Elites() const;
 
-  size_t size() const { return programs_.size(); }   // every program inserted
+  size_t size() const { return programs_.size(); }  // every program inserted
   size_t eligible_count() const { return eligible_count_; }
   int islands() const { return static_cast<int>(islands_.size()); }
   std::vector<IslandStats> Stats() const;
@@ -126,8 +126,8 @@ class Population {
   db::IslandAddResult AddToIsland(const Program& p, int island);
   const Program& Pick(const db::RankedList& list, size_t rank) const;
   const Program& ChooseParent(const db::Island& island, Rng& rng, SelectionMode& mode) const;
-  std::vector<const Program*> ChooseInspirations(const db::Island& island,
-                                                 const Program& parent, Rng& rng) const;
+  std::vector<const Program*> ChooseInspirations(const db::Island& island, const Program& parent,
+                                                 Rng& rng) const;
 
   DatabaseConfig config_;
   db::FeatureGrid grid_;

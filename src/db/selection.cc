@@ -66,8 +66,7 @@ const Program& Population::ChooseParent(const db::Island& island, Rng& rng,
 }
 
 std::vector<const Program*> Population::ChooseInspirations(const db::Island& island,
-                                                           const Program& parent,
-                                                           Rng& rng) const {
+                                                           const Program& parent, Rng& rng) const {
   std::vector<const Program*> out;
   const size_t wanted = num_inspirations_;
   auto add = [&](int64_t id) {

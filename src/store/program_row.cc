@@ -98,12 +98,11 @@ Result<Program> ReadProgram(const Statement& stmt) {
   r.failure = FailureFromName(stmt.Text(10));
   r.reason = stmt.Text(11);
   const std::string where = "program " + std::to_string(p.id) + ": ";
-  auto numbers = [&](int column, const char* name,
-                     std::map<std::string, double>& out) -> Status {
+  auto numbers = [&](int column, const char* name, std::map<std::string, double>& out) -> Status {
     auto decoded = DecodeNumbers(stmt.Text(column));
     if (!decoded.ok()) {
-      return Status::FailedPrecondition(where + name + " is damaged: " +
-                                        decoded.status().message());
+      return Status::FailedPrecondition(where + name +
+                                        " is damaged: " + decoded.status().message());
     }
     out = std::move(decoded).value();
     return Status::Ok();
@@ -113,8 +112,8 @@ Result<Program> ReadProgram(const Statement& stmt) {
   KEVOLVE_RETURN_IF_ERROR(numbers(14, "hidden_json", r.hidden_metrics));
   auto artifacts = DecodeStrings(stmt.Text(15));
   if (!artifacts.ok()) {
-    return Status::FailedPrecondition(where + "artifacts_json is damaged: " +
-                                      artifacts.status().message());
+    return Status::FailedPrecondition(where +
+                                      "artifacts_json is damaged: " + artifacts.status().message());
   }
   r.artifacts = std::move(artifacts).value();
   r.stages_run = static_cast<int>(stmt.Int(16));

@@ -70,11 +70,10 @@ const std::vector<Migration>& Migrations() {
 }
 
 Status SetVersion(Database& db, int version) {
-  KEVOLVE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db.Prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?) "
-                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                 "set schema version"));
+  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt,
+                           db.Prepare("INSERT INTO meta(key, value) VALUES('schema_version', ?) "
+                                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                      "set schema version"));
   stmt.Bind(1, std::to_string(version));
   return stmt.Run();
 }
@@ -107,8 +106,8 @@ Status CreateSchema(Database& db) {
 }
 
 Status CheckAndMigrateSchema(Database& db, bool writable, const std::string& path) {
-  auto text = db.QueryText("SELECT value FROM meta WHERE key = 'schema_version'",
-                           "read schema version");
+  auto text =
+      db.QueryText("SELECT value FROM meta WHERE key = 'schema_version'", "read schema version");
   if (!text.ok()) {
     if (text.status().message().find("no such table") != std::string::npos) {
       return Status::FailedPrecondition(path + " is not a kevolve run database (no meta table)");
@@ -124,9 +123,9 @@ Status CheckAndMigrateSchema(Database& db, bool writable, const std::string& pat
   }
   if (version == kSchemaVersion) return Status::Ok();
   if (version > kSchemaVersion) {
-    return Status::FailedPrecondition(
-        path + " has schema version " + std::to_string(version) + ", newer than the " +
-        std::to_string(kSchemaVersion) + " this kevolve reads; use a newer kevolve");
+    return Status::FailedPrecondition(path + " has schema version " + std::to_string(version) +
+                                      ", newer than the " + std::to_string(kSchemaVersion) +
+                                      " this kevolve reads; use a newer kevolve");
   }
   if (!writable) {
     return Status::FailedPrecondition(path + " has schema version " + std::to_string(version) +

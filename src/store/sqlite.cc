@@ -55,8 +55,8 @@ Statement& Statement::Bind(int index, double value) {
 
 Statement& Statement::Bind(int index, std::string_view text) {
   // SQLITE_TRANSIENT: SQLite copies the bytes, so the caller's buffer may go away before Step.
-  const int rc = sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                     SQLITE_UTF8);
+  const int rc =
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
   return *this;
 }

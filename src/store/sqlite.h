@@ -50,7 +50,7 @@ class Statement {
 
   bool IsNull(int column) const;
   int64_t Int(int column) const;
-  double Real(int column) const;   // NULL reads as NaN
+  double Real(int column) const;       // NULL reads as NaN
   std::string Text(int column) const;  // exact bytes, embedded NULs kept
 
   const std::string& operation() const { return operation_; }

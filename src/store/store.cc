@@ -61,18 +61,16 @@ Result<std::unique_ptr<store::Statements>> PrepareStatements(Database& db) {
       db.Prepare("INSERT INTO placements(program_id, island, reason, after_program_id) "
                  "VALUES(?, ?, ?, (SELECT COALESCE(MAX(id), 0) FROM programs))",
                  "insert placement"));
-  KEVOLVE_ASSIGN_OR_RETURN(
-      s->upsert_state,
-      db.Prepare("INSERT INTO state(key, value) VALUES(?, ?) "
-                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                 "write state"));
+  KEVOLVE_ASSIGN_OR_RETURN(s->upsert_state,
+                           db.Prepare("INSERT INTO state(key, value) VALUES(?, ?) "
+                                      "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                      "write state"));
   KEVOLVE_ASSIGN_OR_RETURN(
       s->insert_rejected,
       db.Prepare("INSERT INTO rejected_edits(parent_id, origin, edit, kind, message, "
                  "created_unix_ms) VALUES(?, ?, ?, ?, ?, ?)",
                  "insert rejected edit"));
-  KEVOLVE_ASSIGN_OR_RETURN(s->select_program,
-                           db.Prepare(select + "WHERE id = ?", "load program"));
+  KEVOLVE_ASSIGN_OR_RETURN(s->select_program, db.Prepare(select + "WHERE id = ?", "load program"));
   KEVOLVE_ASSIGN_OR_RETURN(
       s->select_by_hash,
       db.Prepare(select + "WHERE code_hash = ? ORDER BY id LIMIT 1", "find program by hash"));
@@ -85,8 +83,10 @@ Status Configure(Database& db, bool writable) {
     KEVOLVE_ASSIGN_OR_RETURN(std::string mode,
                              db.QueryText("PRAGMA journal_mode = WAL", "set journal mode"));
     if (mode != "wal") {
-      return Status::FailedPrecondition("sqlite: set journal mode: the file system refused WAL "
-                                        "mode (got '" + mode + "'); put runs on a local disk");
+      return Status::FailedPrecondition(
+          "sqlite: set journal mode: the file system refused WAL "
+          "mode (got '" +
+          mode + "'); put runs on a local disk");
     }
   }
   // See store.h for why NORMAL and not FULL.
@@ -141,9 +141,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path, Mode mode) {
   if (!PathExists(path)) return Status::NotFound("run database " + path + " does not exist");
   const bool writable = mode == Mode::kReadWrite;
   KEVOLVE_ASSIGN_OR_RETURN(
-      Database opened,
-      Database::Open(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
-                     kBusyTimeoutMs));
+      Database opened, Database::Open(path, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
+                                      kBusyTimeoutMs));
   return Finish(path, std::make_unique<Database>(std::move(opened)), writable);
 }
 
@@ -151,19 +150,17 @@ Status Store::PutMeta(const std::string& key, const std::string& value) {
   if (key == "schema_version") {
     return Status::InvalidArgument("meta key 'schema_version' is managed by the store");
   }
-  KEVOLVE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("INSERT INTO meta(key, value) VALUES(?, ?) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                   "write meta '" + key + "'"));
+  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("INSERT INTO meta(key, value) VALUES(?, ?) "
+                                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                        "write meta '" + key + "'"));
   stmt.Bind(1, key).Bind(2, value);
   return stmt.Run();
 }
 
 Result<std::optional<std::string>> Store::GetMeta(const std::string& key) const {
-  KEVOLVE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare("SELECT value FROM meta WHERE key = ?", "read meta '" + key + "'"));
+  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare("SELECT value FROM meta WHERE key = ?",
+                                                        "read meta '" + key + "'"));
   stmt.Bind(1, key);
   KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::optional<std::string>();
@@ -180,8 +177,8 @@ Status Store::WritePlacementsAndState(const std::vector<Placement>& placements,
     place.Bind(1, p.program_id).Bind(2, p.island).Bind(3, p.reason);
     Status s = place.Run();
     if (!s.ok()) {
-      return s.WithContext("placement of program " + std::to_string(p.program_id) +
-                           " on island " + std::to_string(p.island));
+      return s.WithContext("placement of program " + std::to_string(p.program_id) + " on island " +
+                           std::to_string(p.island));
     }
   }
   Statement& upsert = statements_->upsert_state;
@@ -259,15 +256,15 @@ Result<std::vector<PlacementRecord>> Store::LoadPlacements() const {
   while (true) {
     KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
-    records.push_back({stmt.Int(0), stmt.Int(1),
-                       {stmt.Int(2), static_cast<int>(stmt.Int(3)), stmt.Text(4)}});
+    records.push_back(
+        {stmt.Int(0), stmt.Int(1), {stmt.Int(2), static_cast<int>(stmt.Int(3)), stmt.Text(4)}});
   }
   return records;
 }
 
 Result<StateMap> Store::LoadState() const {
-  KEVOLVE_ASSIGN_OR_RETURN(
-      Statement stmt, db_->Prepare("SELECT key, value FROM state ORDER BY key", "load state"));
+  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("SELECT key, value FROM state ORDER BY key", "load state"));
   StateMap state;
   while (true) {
     KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -47,21 +47,21 @@ struct PlacementRecord {
 
 // An edit that failed to apply and so was never evaluated.
 struct RejectedEdit {
-  int64_t id = 0;              // assigned by the store
+  int64_t id = 0;  // assigned by the store
   int64_t parent_id = 0;
-  std::string origin;          // "mutator:<kind>", "model:<name>"
-  std::string edit;            // the proposed edit text
-  std::string kind;            // why it was rejected: "no_match", "no_change", "outside_block"...
-  std::string message;         // the message sent back for a repair
+  std::string origin;   // "mutator:<kind>", "model:<name>"
+  std::string edit;     // the proposed edit text
+  std::string kind;     // why it was rejected: "no_match", "no_change", "outside_block"...
+  std::string message;  // the message sent back for a repair
   int64_t created_unix_ms = 0;
 };
 
 struct StoreSummary {
-  int64_t programs = 0;                      // committed evaluations
+  int64_t programs = 0;  // committed evaluations
   int64_t valid = 0;
-  std::map<std::string, int64_t> failures;   // invalid programs by FailureName
-  std::optional<int64_t> best_id;            // best valid program with a finite score
-  double best_score = 0;                     // its score (meaningful when best_id is set)
+  std::map<std::string, int64_t> failures;  // invalid programs by FailureName
+  std::optional<int64_t> best_id;           // best valid program with a finite score
+  double best_score = 0;                    // its score (meaningful when best_id is set)
   int64_t placements = 0;
   int64_t rejected_edits = 0;
   std::map<std::string, int64_t> rejected_by_kind;
@@ -121,8 +121,7 @@ class Store {
   Store(std::string path, std::unique_ptr<store::Database> db);
   static Result<std::unique_ptr<Store>> CreateFile(const std::string& path);
   static Result<std::unique_ptr<Store>> Finish(std::string path,
-                                               std::unique_ptr<store::Database> db,
-                                               bool writable);
+                                               std::unique_ptr<store::Database> db, bool writable);
   Status WritePlacementsAndState(const std::vector<Placement>& placements, const StateMap& state);
 
   std::string path_;

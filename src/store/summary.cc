@@ -29,11 +29,11 @@ Result<StoreSummary> Store::Summarize() const {
   KEVOLVE_ASSIGN_OR_RETURN(Transaction snapshot, Transaction::BeginRead(*db_, "summarize"));
   StoreSummary summary;
   {
-    KEVOLVE_ASSIGN_OR_RETURN(
-        Statement stmt, db_->Prepare("SELECT COUNT(*), COALESCE(SUM(valid), 0), "
-                                     "(SELECT COUNT(*) FROM placements), "
-                                     "(SELECT COUNT(*) FROM rejected_edits) FROM programs",
-                                     "count programs"));
+    KEVOLVE_ASSIGN_OR_RETURN(Statement stmt,
+                             db_->Prepare("SELECT COUNT(*), COALESCE(SUM(valid), 0), "
+                                          "(SELECT COUNT(*) FROM placements), "
+                                          "(SELECT COUNT(*) FROM rejected_edits) FROM programs",
+                                          "count programs"));
     KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (row) {
       summary.programs = stmt.Int(0);
@@ -69,8 +69,8 @@ Result<StoreSummary> Store::Summarize() const {
 }
 
 Status Store::CheckIntegrity() const {
-  KEVOLVE_ASSIGN_OR_RETURN(
-      Statement stmt, db_->Prepare("PRAGMA integrity_check(20)", "integrity check"));
+  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt,
+                           db_->Prepare("PRAGMA integrity_check(20)", "integrity check"));
   std::string problems;
   while (true) {
     KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -63,8 +63,7 @@ TEST(FeatureGridTest, ValidateNamesTheBadAxis) {
   EXPECT_TRUE(FeatureGrid::Validate({Axis("x", 0, 1, 3)}).ok());
   Status zero_bins = FeatureGrid::Validate({Axis("x", 0, 1, 3), Axis("y", 0, 1, 0)});
   EXPECT_EQ(zero_bins.code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(zero_bins.message().find("features[1] (y)"), std::string::npos)
-      << zero_bins.message();
+  EXPECT_NE(zero_bins.message().find("features[1] (y)"), std::string::npos) << zero_bins.message();
   EXPECT_FALSE(FeatureGrid::Validate({Axis("x", 1, 1, 3)}).ok());
   EXPECT_FALSE(FeatureGrid::Validate({Axis("x", 0, 1, 3), Axis("x", 0, 2, 3)}).ok());
   EXPECT_FALSE(FeatureGrid::Validate({Axis("", 0, 1, 3)}).ok());

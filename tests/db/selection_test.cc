@@ -149,11 +149,11 @@ TEST(SelectionTest, InspirationsStartWithIslandBestThenNeighbouringCellElites) {
   config.elite_ratio = 0;
   Population pop(config);
   auto at = [](double x) { return std::map<std::string, double>{{"x", x}}; };
-  ASSERT_TRUE(pop.Insert(MakeProgram(1, 9.0, 0, at(9.5))).ok());   // island best, far away
-  ASSERT_TRUE(pop.Insert(MakeProgram(2, 1.0, 0, at(4.5))).ok());   // parent's cell 4
-  ASSERT_TRUE(pop.Insert(MakeProgram(3, 0.5, 0, at(5.5))).ok());   // distance 1
-  ASSERT_TRUE(pop.Insert(MakeProgram(4, 0.4, 0, at(2.5))).ok());   // distance 2
-  ASSERT_TRUE(pop.Insert(MakeProgram(5, 0.3, 0, at(0.5))).ok());   // distance 4
+  ASSERT_TRUE(pop.Insert(MakeProgram(1, 9.0, 0, at(9.5))).ok());  // island best, far away
+  ASSERT_TRUE(pop.Insert(MakeProgram(2, 1.0, 0, at(4.5))).ok());  // parent's cell 4
+  ASSERT_TRUE(pop.Insert(MakeProgram(3, 0.5, 0, at(5.5))).ok());  // distance 1
+  ASSERT_TRUE(pop.Insert(MakeProgram(4, 0.4, 0, at(2.5))).ok());  // distance 2
+  ASSERT_TRUE(pop.Insert(MakeProgram(5, 0.3, 0, at(0.5))).ok());  // distance 4
   Rng rng(12);
   int checked = 0;
   for (int i = 0; i < 500; ++i) {

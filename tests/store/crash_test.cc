@@ -49,9 +49,9 @@ Program ProgramFor(int64_t id) {
   for (;; ++next) {
     std::vector<Placement> placements;
     if (next % 5 == 0) placements.push_back({next - 1, static_cast<int>(next % 3), "migration"});
-    auto id = (*store)->CommitProgram(ProgramFor(next), placements,
-                                      {{"last_id", std::to_string(next)},
-                                       {"rng", Rng(static_cast<uint64_t>(next)).Save()}});
+    auto id = (*store)->CommitProgram(
+        ProgramFor(next), placements,
+        {{"last_id", std::to_string(next)}, {"rng", Rng(static_cast<uint64_t>(next)).Save()}});
     if (!id.ok() || *id != next) _exit(4);
     if (write(fd, &next, sizeof(next)) != static_cast<ssize_t>(sizeof(next))) _exit(5);
   }

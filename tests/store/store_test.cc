@@ -100,7 +100,7 @@ TEST_F(StoreTest, MetaOverwritesAndProtectsSchemaVersion) {
 
 TEST_F(StoreTest, PlacementsAreOrderedAgainstPrograms) {
   auto store = MustCreate();
-  ASSERT_TRUE(store->CommitProgram(RichProgram(2), {}, {}).ok());  // 1
+  ASSERT_TRUE(store->CommitProgram(RichProgram(2), {}, {}).ok());                     // 1
   ASSERT_TRUE(store->CommitProgram(RichProgram(4), {{1, 1, "migration"}}, {}).ok());  // 2
   ASSERT_TRUE(store->CommitPlacements({{2, 3, "migration"}, {1, 2, "migration"}}, {}).ok());
   ASSERT_TRUE(store->CommitProgram(RichProgram(6), {}, {}).ok());  // 3
@@ -109,9 +109,10 @@ TEST_F(StoreTest, PlacementsAreOrderedAgainstPrograms) {
   auto records = store->LoadPlacements();
   ASSERT_TRUE(records.ok()) << records.status().ToString();
   ASSERT_EQ(records->size(), 4u);
-  const std::vector<std::pair<int64_t, Placement>> expected = {
-      {2, {1, 1, "migration"}}, {2, {2, 3, "migration"}}, {2, {1, 2, "migration"}},
-      {3, {3, 0, "migration"}}};
+  const std::vector<std::pair<int64_t, Placement>> expected = {{2, {1, 1, "migration"}},
+                                                               {2, {2, 3, "migration"}},
+                                                               {2, {1, 2, "migration"}},
+                                                               {3, {3, 0, "migration"}}};
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ((*records)[i].after_program_id, expected[i].first) << i;
     EXPECT_EQ((*records)[i].placement, expected[i].second) << i;
@@ -138,8 +139,8 @@ TEST_F(StoreTest, AFailedCommitLeavesNothingHalfWritten) {
   EXPECT_EQ(store->LoadState()->at("evals"), "1");
   EXPECT_FALSE(store->FindByHash(RichProgram(4).code_hash)->has_value());
   // Placements alone fail the same way.
-  EXPECT_FALSE(store->CommitPlacements({{1, 1, "migration"}, {42, 0, "migration"}},
-                                       {{"evals", "9"}}).ok());
+  EXPECT_FALSE(
+      store->CommitPlacements({{1, 1, "migration"}, {42, 0, "migration"}}, {{"evals", "9"}}).ok());
   EXPECT_TRUE(store->LoadPlacements()->empty());
   EXPECT_EQ(store->LoadState()->at("evals"), "1");
   // The store is still usable and ids stay contiguous.
@@ -165,8 +166,13 @@ TEST_F(StoreTest, FindByHashReturnsTheFirstProgramWithThatHash) {
 TEST_F(StoreTest, RejectedEditsAreRecordedWithTheirState) {
   auto store = MustCreate();
   ASSERT_TRUE(store->CommitProgram(RichProgram(2), {}, {}).ok());
-  RejectedEdit edit{0, 1, "model:m", "<<<<<<< SEARCH\nnope\n", "no_match",
-                    "SEARCH block 1 does not match the parent", 1'700'000'000'000};
+  RejectedEdit edit{0,
+                    1,
+                    "model:m",
+                    "<<<<<<< SEARCH\nnope\n",
+                    "no_match",
+                    "SEARCH block 1 does not match the parent",
+                    1'700'000'000'000};
   auto id = store->RecordRejectedEdit(edit, {{"rng", "ab"}});
   ASSERT_TRUE(id.ok()) << id.status().ToString();
   EXPECT_EQ(*id, 1);
@@ -193,13 +199,13 @@ TEST_F(StoreTest, SummarizeCountsOutcomesAndFindsTheBest) {
     p.result.failure = failure;
     ASSERT_TRUE(store->CommitProgram(p, {}, {}).ok());
   };
-  commit(true, 1.0, Failure::kNone);            // 1
-  commit(true, 3.0, Failure::kNone);            // 2
-  commit(true, 3.0, Failure::kNone);            // 3: tie, older wins
-  commit(true, INFINITY, Failure::kNone);       // 4: not a real score
-  commit(false, 99.0, Failure::kTimeout);       // 5
-  commit(false, 0.0, Failure::kTimeout);        // 6
-  commit(false, std::nan(""), Failure::kCrash); // 7
+  commit(true, 1.0, Failure::kNone);             // 1
+  commit(true, 3.0, Failure::kNone);             // 2
+  commit(true, 3.0, Failure::kNone);             // 3: tie, older wins
+  commit(true, INFINITY, Failure::kNone);        // 4: not a real score
+  commit(false, 99.0, Failure::kTimeout);        // 5
+  commit(false, 0.0, Failure::kTimeout);         // 6
+  commit(false, std::nan(""), Failure::kCrash);  // 7
   ASSERT_TRUE(store->CommitPlacements({{2, 1, "migration"}}, {}).ok());
   RejectedEdit e;
   e.kind = "no_match";

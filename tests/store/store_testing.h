@@ -52,8 +52,7 @@ inline std::string RawSql(const std::string& path, const std::string& sql) {
     return 0;
   };
   char* error = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), cb, &first, &error), SQLITE_OK)
-      << (error ? error : "");
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), cb, &first, &error), SQLITE_OK) << (error ? error : "");
   sqlite3_free(error);
   sqlite3_close(db);
   return first;
@@ -72,8 +71,8 @@ inline Program RichProgram(int seed) {
   p.edit = "<<<<<<< SEARCH\nreturn 0;\n=======\nreturn 1;\n>>>>>>> REPLACE\n";
   p.result.valid = seed % 2 == 0;
   p.result.combined_score = 0.1 + seed / 3.0;  // not exactly representable in decimal
-  p.result.metrics = {{"speedup", 1.0 / 7.0}, {"nan_metric", std::nan("")},
-                      {"big", 1e300}, {"tiny", -4.9e-324}};
+  p.result.metrics = {
+      {"speedup", 1.0 / 7.0}, {"nan_metric", std::nan("")}, {"big", 1e300}, {"tiny", -4.9e-324}};
   p.result.features = {{"x", INFINITY}, {"y", -INFINITY}, {"z", 0.3}};
   p.result.hidden_metrics = {{"heldout", 2.0 / 3.0}};
   p.result.artifacts = {{"stderr", "line 1\nline \"2\"\t\xe2\x9c\x93"}, {"feedback", ""}};
@@ -85,9 +84,7 @@ inline Program RichProgram(int seed) {
   return p;
 }
 
-inline bool SameDouble(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) || a == b;
-}
+inline bool SameDouble(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 
 inline void ExpectSameNumbers(const std::map<std::string, double>& a,
                               const std::map<std::string, double>& b, const char* what) {
