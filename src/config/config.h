@@ -1,6 +1,6 @@
 // The typed configuration of a run. Every field documents its default and unit; docs/config.md
-// lists every key. Loaded from a task folder's kevolve.yaml by LoadConfig (config/load.h), strictly:
-// unknown keys and wrong types are errors.
+// lists every key. Loaded from a task folder's kevolve.yaml by LoadTaskConfig (config/load.h),
+// strictly: unknown keys and wrong types are errors.
 #pragma once
 
 #include <cstdint>
