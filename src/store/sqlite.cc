@@ -142,7 +142,7 @@ Result<Statement> Database::Prepare(std::string_view sql, std::string operation)
 }
 
 Result<std::string> Database::QueryText(std::string_view sql, std::string operation) {
-  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, operation));
+  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt, Prepare(sql, std::move(operation)));
   KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());
   if (!row) return std::string();
   std::string text = stmt.Text(0);
