@@ -329,24 +329,23 @@ Status Engine::Commit(const EvalDone& done) {
   if (!initial) ++evaluations_;
   if (program.result.valid) ++valid_;
 
-  // The initial program lives on every island: island 0 holds it, the others get placements
-  // committed in the same transaction.
+  // The initial program lives on every island: island 0 holds it, the others get copies
+  // committed in the same transaction (program_id 0 = the program being committed).
   std::vector<Placement> placements;
+  if (initial && program.result.valid && std::isfinite(program.result.combined_score)) {
+    for (int island = 1; island < config_.database.islands; ++island) {
+      placements.push_back(Placement{0, island, "initial"});
+    }
+  }
   const Program* previous_best = population_->Best();
   const double previous_best_score = previous_best ? previous_best->result.combined_score : 0;
   const bool had_best = previous_best != nullptr;
-  KEVOLVE_ASSIGN_OR_RETURN(int64_t id, store_->CommitProgram(program, {}, StateSnapshot()));
+  KEVOLVE_ASSIGN_OR_RETURN(int64_t id, store_->CommitProgram(program, placements, StateSnapshot()));
   program.id = id;
   if (initial) initial_id_ = id;
   KEVOLVE_RETURN_IF_ERROR(population_->Insert(program).status());
-  if (initial && program.result.valid) {
-    for (int island = 1; island < config_.database.islands; ++island) {
-      placements.push_back(Placement{id, island, "initial"});
-      KEVOLVE_RETURN_IF_ERROR(population_->Place(id, island));
-    }
-    if (!placements.empty()) {
-      KEVOLVE_RETURN_IF_ERROR(store_->CommitPlacements(placements, StateSnapshot()));
-    }
+  for (const Placement& pl : placements) {
+    KEVOLVE_RETURN_IF_ERROR(population_->Place(id, pl.island));
   }
   events_->Emit("program", ResultJson(program));
   if (program.result.valid &&

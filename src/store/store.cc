@@ -201,7 +201,12 @@ Result<int64_t> Store::CommitProgram(const Program& program,
     KEVOLVE_RETURN_IF_ERROR(insert.Run());
   }
   const int64_t id = sqlite3_last_insert_rowid(db_->handle());
-  KEVOLVE_RETURN_IF_ERROR(WritePlacementsAndState(placements, state));
+  // program_id 0 names the program of this commit, whose id is only known now.
+  std::vector<Placement> resolved = placements;
+  for (Placement& p : resolved) {
+    if (p.program_id == 0) p.program_id = id;
+  }
+  KEVOLVE_RETURN_IF_ERROR(WritePlacementsAndState(resolved, state));
   KEVOLVE_RETURN_IF_ERROR(tx.Commit());
   return id;
 }

@@ -94,7 +94,8 @@ class Store {
   // One transaction: the program row with its whole EvalResult, the placements made with it
   // and the engine state entries (upserted). program.id is ignored; returns the id assigned
   // (1-based, commit order). On any error nothing is written. A placement naming an unknown
-  // program is InvalidArgument.
+  // program is InvalidArgument; program_id 0 names the program being committed (so a program
+  // and its own copies on other islands land in one transaction).
   Result<int64_t> CommitProgram(const Program& program, const std::vector<Placement>& placements,
                                 const StateMap& state);
   // One transaction: placements (ordered after the last committed program) and state entries.

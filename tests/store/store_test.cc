@@ -123,6 +123,20 @@ TEST_F(StoreTest, PlacementsAreOrderedAgainstPrograms) {
   EXPECT_EQ(store->LoadState()->at("last_migration"), "3");
 }
 
+TEST_F(StoreTest, PlacementOfProgramZeroNamesTheProgramBeingCommitted) {
+  auto store = MustCreate();
+  ASSERT_TRUE(store->CommitProgram(RichProgram(2), {}, {}).ok());  // 1
+  auto id = store->CommitProgram(RichProgram(4), {{0, 1, "initial"}, {0, 2, "initial"}}, {});
+  ASSERT_TRUE(id.ok()) << id.status().ToString();
+  auto records = store->LoadPlacements();
+  ASSERT_TRUE(records.ok());
+  ASSERT_EQ(records->size(), 2u);
+  for (const auto& r : *records) {
+    EXPECT_EQ(r.placement.program_id, *id);
+    EXPECT_EQ(r.after_program_id, *id);
+  }
+}
+
 TEST_F(StoreTest, AFailedCommitLeavesNothingHalfWritten) {
   auto store = MustCreate();
   ASSERT_TRUE(store->CommitProgram(RichProgram(2), {}, {{"evals", "1"}}).ok());
