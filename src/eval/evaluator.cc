@@ -1,0 +1,412 @@
+#include "eval/evaluator.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <utility>
+
+#include "core/files.h"
+#include "core/log.h"
+#include "core/text.h"
+#include "eval/protocol.h"
+#include "eval/sandbox_internal.h"
+
+namespace kevolve::eval {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr uint32_t kUidFloor = 100'000;
+constexpr uint32_t kSlotsPerProcess = 64;
+constexpr uint32_t kProcessBands = 20'000;
+constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
+
+const std::vector<std::string>& PlaceholderNames() {
+  static const std::vector<std::string> names = {"program", "workdir", "stage", "seed", "task"};
+  return names;
+}
+
+// Replaces {name} for every name in `values`; other text is left alone.
+std::string Substitute(const std::string& word, const std::map<std::string, std::string>& values) {
+  std::string out;
+  size_t at = 0;
+  while (at < word.size()) {
+    const size_t open = word.find('{', at);
+    if (open == std::string::npos) break;
+    const size_t close = word.find('}', open);
+    if (close == std::string::npos) break;
+    const auto it = values.find(word.substr(open + 1, close - open - 1));
+    out += word.substr(at, open - at);
+    if (it != values.end()) {
+      out += it->second;
+      at = close + 1;
+    } else {
+      out += '{';
+      at = open + 1;
+    }
+  }
+  out += word.substr(std::min(at, word.size()));
+  return out;
+}
+
+// The {identifier} words of `word` that are not placeholders.
+Status CheckPlaceholders(const std::string& word) {
+  size_t at = 0;
+  while ((at = word.find('{', at)) != std::string::npos) {
+    const size_t close = word.find('}', at);
+    if (close == std::string::npos) break;
+    const std::string name = word.substr(at + 1, close - at - 1);
+    const bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    const auto& known = PlaceholderNames();
+    if (identifier && std::find(known.begin(), known.end(), name) == known.end()) {
+      const std::string nearest = NearestWord(name, known);
+      return Status::InvalidArgument(
+          "evaluator.command: unknown placeholder {" + name + "}" +
+          (nearest.empty() ? "" : " (did you mean {" + nearest + "}?)") +
+          "; known: {program} {workdir} {stage} {seed} {task}");
+    }
+    at = close + 1;
+  }
+  return Status::Ok();
+}
+
+bool LooksSecret(const std::string& name) {
+  std::string upper(name);
+  std::transform(upper.begin(), upper.end(), upper.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  for (const char* word : {"API_KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL"}) {
+    if (upper.find(word) != std::string::npos) return true;
+  }
+  return EndsWith(upper, "_KEY");
+}
+
+Status ValidateConfig(const EvaluatorConfig& config) {
+  if (config.command.empty() || config.command[0].empty()) {
+    return Status::InvalidArgument("evaluator.command is empty; e.g. [\"./evaluate\", \"{program}\"]");
+  }
+  for (const std::string& word : config.command) KEVOLVE_RETURN_IF_ERROR(CheckPlaceholders(word));
+  if (!(config.timeout_seconds > 0)) {
+    return Status::InvalidArgument("evaluator.timeout_seconds must be more than 0");
+  }
+  if (!(config.grace_seconds >= 0)) {
+    return Status::InvalidArgument("evaluator.grace_seconds must be 0 or more");
+  }
+  for (size_t i = 0; i < config.stages.size(); ++i) {
+    if (!(config.stages[i].timeout_seconds >= 0) || !std::isfinite(config.stages[i].threshold)) {
+      return Status::InvalidArgument("evaluator.stages[" + std::to_string(i) +
+                                     "]: timeout_seconds must be 0 or more and threshold finite");
+    }
+  }
+  const std::string& file = config.program_filename;
+  if (file.empty() || file == "." || file == ".." || file.find('/') != std::string::npos) {
+    return Status::InvalidArgument("evaluator.program_filename must be a plain file name, not '" +
+                                   file + "'");
+  }
+  for (const std::string& name : config.env_allow) {
+    if (LooksSecret(name)) {
+      return Status::InvalidArgument(
+          "evaluator.env_allow: '" + name + "' looks like a secret, and evaluators never see "
+          "secrets; if the evaluator really needs it, set it in evaluator.env");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<SandboxMode> ChooseMode(const std::string& name) {
+  if (name == "process") return SandboxMode::kProcess;
+  const SandboxCapabilities& caps = DetectSandbox();
+  if (name == "auto") return caps.bwrap ? SandboxMode::kBwrap : SandboxMode::kProcess;
+  if (name == "bwrap") {
+    if (!caps.bwrap) {
+      return Status::FailedPrecondition("evaluator.sandbox is 'bwrap' but bwrap cannot run here: " +
+                                        caps.bwrap_problem + " (use 'auto' or 'process')");
+    }
+    return SandboxMode::kBwrap;
+  }
+  const std::string nearest = NearestWord(name, {"auto", "process", "bwrap"});
+  return Status::InvalidArgument("evaluator.sandbox: unknown mode '" + name + "'" +
+                                 (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)") +
+                                 "; one of auto, process, bwrap");
+}
+
+// Checks that the first command word names something that exists, when it can be known now.
+Status CheckCommandExists(const EvaluatorConfig& config, const std::string& task_dir,
+                          const std::map<std::string, std::string>& inherited) {
+  const std::string first = Substitute(config.command[0], {{"task", task_dir}});
+  if (first.find('{') != std::string::npos) return Status::Ok();  // e.g. {program} itself
+  if (first.find('/') == std::string::npos) {
+    const auto path = config.env.count("PATH") ? config.env.at("PATH")
+                      : inherited.count("PATH") ? inherited.at("PATH")
+                                                : std::string(kDefaultPath);
+    if (internal::FindOnPath(first, path).empty()) {
+      return Status::NotFound("evaluator command '" + first + "' was not found on PATH=" + path);
+    }
+    return Status::Ok();
+  }
+  const std::string resolved = first[0] == '/' ? first : (fs::path(task_dir) / first).string();
+  if (!PathExists(resolved)) {
+    return Status::NotFound("evaluator command '" + config.command[0] + "' does not exist (looked for " +
+                            resolved + ")");
+  }
+  return Status::Ok();
+}
+
+std::vector<std::string> GpuNodes() {
+  std::vector<std::string> nodes;
+  std::error_code ec;
+  for (fs::directory_iterator it("/dev", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (StartsWith(name, "nvidia")) nodes.push_back(it->path().string());
+  }
+  std::sort(nodes.begin(), nodes.end());
+  return nodes;
+}
+
+// Makes every folder below `path` writable and searchable, so a candidate that chmod-ed its
+// files cannot make the scratch folder stick (matters when not root).
+void MakeRemovable(const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status status = fs::symlink_status(path, ec);
+  if (ec || status.type() != fs::file_type::directory) return;
+  fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    MakeRemovable(it->path());
+  }
+}
+
+// Removes an evaluation's scratch folder when the evaluation ends, however it ends.
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(std::string path) : path_(std::move(path)) {}
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  ~ScratchFolder() {
+    if (RemoveTree(path_).ok()) return;
+    MakeRemovable(path_);
+    const Status removed = RemoveTree(path_);
+    if (!removed.ok()) log::Warn("scratch folder left behind: {}", removed.message());
+  }
+
+ private:
+  std::string path_;
+};
+
+EvalResult SandboxFailure(const std::string& reason) {
+  EvalResult r;
+  r.valid = false;
+  r.failure = Failure::kSandbox;
+  r.reason = reason;
+  return r;
+}
+
+template <typename Map>
+void MergeInto(Map& into, Map from) {
+  for (auto& [key, value] : from) into.insert_or_assign(key, std::move(value));
+}
+
+std::string FormatScore(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
+  return buffer;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& config,
+                                                     EvaluatorOptions options) {
+  KEVOLVE_RETURN_IF_ERROR(ValidateConfig(config));
+  if (options.task_dir.empty() || !fs::is_directory(options.task_dir)) {
+    return Status::NotFound("task folder '" + options.task_dir + "' does not exist");
+  }
+  if (options.scratch_root.empty()) {
+    return Status::InvalidArgument("evaluator: no scratch root given");
+  }
+  options.task_dir = AbsolutePath(options.task_dir);
+  options.scratch_root = AbsolutePath(options.scratch_root);
+  KEVOLVE_RETURN_IF_ERROR(MakeDirs(options.scratch_root));
+  if (options.uid_base == 0) {
+    options.uid_base = kUidFloor + static_cast<uint32_t>(getpid()) % kProcessBands * kSlotsPerProcess;
+  }
+  KEVOLVE_ASSIGN_OR_RETURN(const SandboxMode mode, ChooseMode(config.sandbox));
+  std::map<std::string, std::string> inherited;
+  for (const std::string& name : config.env_allow) {
+    if (const char* value = std::getenv(name.c_str())) inherited[name] = value;
+  }
+  KEVOLVE_RETURN_IF_ERROR(CheckCommandExists(config, options.task_dir, inherited));
+  std::vector<std::string> gpu_nodes = config.gpu ? GpuNodes() : std::vector<std::string>{};
+  return std::unique_ptr<Evaluator>(new Evaluator(config, std::move(options), mode,
+                                                  std::move(inherited), std::move(gpu_nodes)));
+}
+
+Evaluator::Evaluator(EvaluatorConfig config, EvaluatorOptions options, SandboxMode mode,
+                     std::map<std::string, std::string> inherited,
+                     std::vector<std::string> gpu_nodes)
+    : config_(std::move(config)),
+      options_(std::move(options)),
+      mode_(mode),
+      inherited_(std::move(inherited)),
+      gpu_nodes_(std::move(gpu_nodes)) {}
+
+std::optional<uint32_t> Evaluator::SlotUid(int slot) const {
+  if (!DetectSandbox().can_switch_uid) return std::nullopt;
+  return options_.uid_base + static_cast<uint32_t>(std::max(slot, 0)) % kSlotsPerProcess;
+}
+
+int Evaluator::StageCount() const {
+  return config_.stages.empty() ? 1 : static_cast<int>(config_.stages.size());
+}
+
+std::string Evaluator::StageName(int stage) const {
+  if (!config_.stages.empty() && !config_.stages[stage - 1].name.empty()) {
+    return config_.stages[stage - 1].name;
+  }
+  return "stage" + std::to_string(stage);
+}
+
+std::vector<std::string> Evaluator::Command(int stage, const std::string& workdir,
+                                            uint64_t seed) const {
+  const std::map<std::string, std::string> values = {
+      {"program", (fs::path(workdir) / config_.program_filename).string()},
+      {"workdir", workdir},
+      {"stage", std::to_string(stage)},
+      {"seed", std::to_string(seed)},
+      {"task", options_.task_dir}};
+  std::vector<std::string> argv;
+  for (const std::string& word : config_.command) argv.push_back(Substitute(word, values));
+  // A relative first word with a folder in it belongs to the task; a bare name is a program on
+  // PATH, the way a shell would read it.
+  if (argv[0].find('/') != std::string::npos && argv[0][0] != '/') {
+    argv[0] = (fs::path(options_.task_dir) / argv[0]).lexically_normal().string();
+  }
+  return argv;
+}
+
+std::vector<std::string> Evaluator::Environment(int stage, const std::string& workdir,
+                                                uint64_t seed, int slot) const {
+  std::map<std::string, std::string> vars = inherited_;
+  vars["HOME"] = workdir;
+  vars["TMPDIR"] = workdir;
+  for (const auto& [name, value] : config_.env) vars[name] = value;
+  vars["KEVOLVE_PROTOCOL"] = std::to_string(kProtocolVersion);
+  vars["KEVOLVE_STAGE"] = std::to_string(stage);
+  vars["KEVOLVE_STAGE_NAME"] = StageName(stage);
+  vars["KEVOLVE_SEED"] = std::to_string(seed);
+  vars["KEVOLVE_WORKDIR"] = workdir;
+  vars["KEVOLVE_PROGRAM"] = (fs::path(workdir) / config_.program_filename).string();
+  vars["KEVOLVE_TASK_DIR"] = options_.task_dir;
+  if (!config_.devices.empty()) {
+    const size_t index = static_cast<size_t>(std::max(slot, 0)) % config_.devices.size();
+    vars["CUDA_VISIBLE_DEVICES"] = config_.devices[index];
+  }
+  std::vector<std::string> env;
+  env.reserve(vars.size());
+  for (const auto& [name, value] : vars) env.push_back(name + "=" + value);
+  return env;
+}
+
+SandboxSpec Evaluator::StageSpec(int stage, const std::string& workdir, uint64_t seed, int slot,
+                                 const std::atomic<bool>* cancel) const {
+  SandboxSpec spec;
+  spec.argv = Command(stage, workdir, seed);
+  spec.workdir = workdir;
+  spec.env = Environment(stage, workdir, seed, slot);
+  double timeout_seconds = config_.timeout_seconds;
+  if (!config_.stages.empty() && config_.stages[stage - 1].timeout_seconds > 0) {
+    timeout_seconds = config_.stages[stage - 1].timeout_seconds;
+  }
+  spec.timeout_ms = std::max<int64_t>(1, std::llround(timeout_seconds * 1000.0));
+  spec.grace_ms = std::llround(config_.grace_seconds * 1000.0);
+  spec.limits = config_.limits;
+  spec.gpu = config_.gpu;
+  spec.run_as_uid = SlotUid(slot);
+  spec.mode = mode_;
+  spec.ro_binds = {options_.task_dir};
+  spec.dev_binds = gpu_nodes_;
+  spec.cancel = cancel;
+  return spec;
+}
+
+Status Evaluator::PrepareScratch(const std::string& workdir, const std::string& code,
+                                 int slot) const {
+  const std::string program = (fs::path(workdir) / config_.program_filename).string();
+  KEVOLVE_RETURN_IF_ERROR(WriteFileAtomic(program, code));
+  std::error_code ec;
+  fs::permissions(program, fs::perms::owner_read | fs::perms::owner_write |
+                               fs::perms::group_read | fs::perms::others_read, ec);
+  if (const std::optional<uint32_t> uid = SlotUid(slot)) {
+    // The evaluator may write in its folder (build outputs), nowhere else.
+    if (chown(workdir.c_str(), *uid, *uid) != 0 || chown(program.c_str(), *uid, *uid) != 0) {
+      return Status::Unavailable("cannot hand the scratch folder '" + workdir + "' to uid " +
+                                 std::to_string(*uid));
+    }
+  }
+  return Status::Ok();
+}
+
+bool Evaluator::MergeStage(int stage, EvalResult stage_result, EvalResult* total) const {
+  MergeInto(total->metrics, std::move(stage_result.metrics));
+  MergeInto(total->features, std::move(stage_result.features));
+  MergeInto(total->hidden_metrics, std::move(stage_result.hidden_metrics));
+  MergeInto(total->artifacts, std::move(stage_result.artifacts));
+  total->stages_run = stage;
+  const int count = StageCount();
+  const std::string label =
+      count > 1 ? "stage " + std::to_string(stage) + " (" + StageName(stage) + "): " : "";
+  if (!stage_result.valid) {
+    total->valid = false;
+    total->combined_score = 0;
+    total->failure = stage_result.failure;
+    total->reason = label + stage_result.reason;
+    return true;
+  }
+  total->valid = true;
+  total->combined_score = stage_result.combined_score;
+  total->failure = Failure::kNone;
+  total->reason.clear();
+  if (stage < count && stage_result.combined_score < config_.stages[stage - 1].threshold) {
+    total->failure = Failure::kStageThreshold;
+    total->reason = label + "scored " + FormatScore(stage_result.combined_score) +
+                    ", below its threshold " + FormatScore(config_.stages[stage - 1].threshold) +
+                    "; later stages did not run";
+    return true;
+  }
+  return stage == count;
+}
+
+EvalResult Evaluator::RunStages(const std::string& code, uint64_t seed, int slot,
+                                const std::atomic<bool>* cancel) const {
+  Result<std::string> workdir = MakeTempDir(options_.scratch_root, "eval-");
+  if (!workdir.ok()) return SandboxFailure(workdir.status().message());
+  const ScratchFolder scratch(*workdir);
+  const Status prepared = PrepareScratch(*workdir, code, slot);
+  if (!prepared.ok()) return SandboxFailure(prepared.message());
+  EvalResult total;
+  for (int stage = 1; stage <= StageCount(); ++stage) {
+    const SandboxSpec spec = StageSpec(stage, *workdir, seed, slot, cancel);
+    Result<ProcessOutcome> outcome = RunSandboxed(spec);
+    EvalResult stage_result =
+        outcome.ok() ? ResultFromOutcome(*outcome, OutcomeContext{spec.timeout_ms, spec.limits})
+                     : SandboxFailure("the evaluator could not be started: " +
+                                      outcome.status().message());
+    if (MergeStage(stage, std::move(stage_result), &total)) break;
+  }
+  return total;
+}
+
+EvalResult Evaluator::Evaluate(const std::string& code, uint64_t seed, int slot,
+                               const std::atomic<bool>* cancel) const {
+  const int64_t start_ms = RealClock().NowMs();
+  EvalResult result = RunStages(code, seed, slot, cancel);
+  result.duration_ms = RealClock().NowMs() - start_ms;
+  return result;
+}
+
+}  // namespace kevolve::eval

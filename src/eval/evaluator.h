@@ -1,0 +1,82 @@
+// The evaluator: runs a task's evaluator command on one candidate program, stage by stage,
+// inside the sandbox, and turns what happened into an EvalResult (docs/protocol.md).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/program.h"
+#include "core/status.h"
+#include "eval/sandbox.h"
+
+namespace kevolve::eval {
+
+struct EvaluatorOptions {
+  std::string task_dir;      // the task folder: {task}, and where relative command words resolve
+  std::string scratch_root;  // per-evaluation folders are created (and removed) below it
+  // As root, worker slot i runs as uid uid_base + (i % 64) (gid the same number). 0 = derived
+  // from this process's pid, so that two kevolve processes on one machine do not share uids
+  // (RLIMIT_NPROC counts per uid).
+  uint32_t uid_base = 0;
+};
+
+class Evaluator {
+ public:
+  // Validates the config against the machine. Errors:
+  //   InvalidArgument     empty command, unknown placeholder, bad timeout, bad program_filename,
+  //                       unknown sandbox mode, a secret-looking name in env_allow
+  //   NotFound            the task folder, or the evaluator command, does not exist
+  //   FailedPrecondition  sandbox "bwrap" asked for where bwrap cannot run (says why)
+  //   Unavailable         the scratch root cannot be created
+  // The environment variables named by env_allow are read now, once.
+  static Result<std::unique_ptr<Evaluator>> Create(const EvaluatorConfig& config,
+                                                   EvaluatorOptions options);
+
+  // Evaluates `code` in a fresh scratch folder that is removed before returning: writes it as
+  // config.program_filename, runs stage 1..n (stage k+1 only while stage k is valid and scores
+  // at least its threshold), and returns the merged result with stages_run and duration_ms.
+  // Never throws and never fails: every problem, the candidate's or the machine's, is an
+  // invalid result with a failure kind and a one-line reason. Thread-safe: call it from several
+  // threads at once with distinct `slot`s (slot picks the uid and the device; 0-based).
+  // `cancel` (may be null) kills a running evaluation promptly when it turns true.
+  EvalResult Evaluate(const std::string& code, uint64_t seed, int slot,
+                      const std::atomic<bool>* cancel = nullptr) const;
+
+  const EvaluatorConfig& config() const { return config_; }
+  SandboxMode mode() const { return mode_; }
+  // The uid the evaluator of `slot` runs as; nullopt when this process cannot switch uids.
+  std::optional<uint32_t> SlotUid(int slot) const;
+  // The complete environment the evaluator sees for `stage` (1-based) of an evaluation in
+  // `workdir` (exposed for tests and `kevolve doctor`).
+  std::vector<std::string> Environment(int stage, const std::string& workdir, uint64_t seed,
+                                       int slot) const;
+  // The argv of `stage`, placeholders substituted and the first word resolved.
+  std::vector<std::string> Command(int stage, const std::string& workdir, uint64_t seed) const;
+
+ private:
+  Evaluator(EvaluatorConfig config, EvaluatorOptions options, SandboxMode mode,
+            std::map<std::string, std::string> inherited, std::vector<std::string> gpu_nodes);
+
+  int StageCount() const;
+  std::string StageName(int stage) const;
+  SandboxSpec StageSpec(int stage, const std::string& workdir, uint64_t seed, int slot,
+                        const std::atomic<bool>* cancel) const;
+  EvalResult RunStages(const std::string& code, uint64_t seed, int slot,
+                       const std::atomic<bool>* cancel) const;
+  Status PrepareScratch(const std::string& workdir, const std::string& code, int slot) const;
+  bool MergeStage(int stage, EvalResult stage_result, EvalResult* total) const;
+
+  EvaluatorConfig config_;
+  EvaluatorOptions options_;
+  SandboxMode mode_;
+  std::map<std::string, std::string> inherited_;  // env_allow names and their values at Create
+  std::vector<std::string> gpu_nodes_;            // /dev/nvidia* when config.gpu
+};
+
+}  // namespace kevolve::eval

@@ -1,0 +1,127 @@
+// The process sandbox: runs one evaluator command as a contained tree of processes and reports
+// how it ended. Everything an evaluation can do to the machine goes through RunSandboxed.
+//
+// Shape of one run (see docs/protocol.md, "Sandbox"):
+//   kevolve thread --clone--> supervisor (our code, never execs)
+//                                 --fork--> evaluator (rlimits, own session, maybe another uid,
+//                                           then execve of the command, or of bwrap + command)
+// Where the machine allows it the supervisor is PID 1 of a new PID namespace, so when it exits
+// the kernel kills every process the evaluator left behind, double-forked daemons included.
+// The supervisor reaps the tree, kills what is left once the evaluator exits, and reports the
+// exit status and CPU time over a pipe. Deadlines, output caps and cancellation are enforced by
+// the calling thread, which polls the evaluator's stdout and stderr.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace kevolve::eval {
+
+enum class SandboxMode {
+  kProcess,  // the command runs directly (with the containment below)
+  kBwrap,    // the command runs under bubblewrap: read-only system, private /tmp, no network
+};
+
+// How a fork bomb and leftover processes are contained; decided by what the machine allows.
+enum class Containment {
+  // Root: a new PID namespace, and the evaluator runs as an unprivileged uid (one per worker
+  // slot) with RLIMIT_NPROC, which binds because the uid is not root.
+  kPidNamespaceAndUid,
+  // Not root, user namespaces allowed: new user + PID namespaces; RLIMIT_NPROC counts only the
+  // processes inside the new user namespace.
+  kUserAndPidNamespace,
+  // Root where PID namespaces are refused (some containers): unprivileged uid per slot with
+  // RLIMIT_NPROC; leftovers are found through the process tree (child subreaper).
+  kProcessGroupAndUid,
+  // Neither: process group + child subreaper; RLIMIT_NPROC is set above the processes the user
+  // already has. Weak: a candidate runs as the same user as kevolve.
+  kProcessGroup,
+};
+
+const char* ContainmentName(Containment c);
+
+// What the sandbox can do on this machine. `kevolve doctor` prints Describe().
+struct SandboxCapabilities {
+  bool root = false;              // effective uid 0
+  bool can_switch_uid = false;    // CAP_SETUID and CAP_SETGID: evaluators can run as another uid
+  Containment containment = Containment::kProcessGroup;
+  bool bwrap = false;             // bwrap was found and a probe run under it succeeded
+  std::string bwrap_path;         // where it was found ("" when not)
+  std::string bwrap_problem;      // why bwrap is not usable, when it is not
+
+  // A few lines for people: the containment in force and what it means.
+  std::string Describe() const;
+};
+
+// Probes the machine once (namespaces, uid switching, a bwrap run) and caches the answer.
+// Thread-safe. The first call takes a few milliseconds and starts short-lived processes.
+const SandboxCapabilities& DetectSandbox();
+
+struct SandboxSpec {
+  // argv[0] is an absolute path, a path relative to `workdir`, or a bare name looked up in the
+  // PATH of `env` (default /usr/local/bin:/usr/bin:/bin). REQUIRES: non-empty.
+  std::vector<std::string> argv;
+  // Absolute folder the command starts in; in bwrap mode the only writable folder besides a
+  // private /tmp. Empty: "/" (used by probes). Must be searchable by `run_as_uid`.
+  std::string workdir;
+  // The complete environment, "NAME=value" each; nothing is inherited from this process.
+  std::vector<std::string> env;
+  int64_t timeout_ms = 60'000;  // wall-clock deadline, then SIGTERM to the whole tree
+  int64_t grace_ms = 2'000;     // SIGTERM -> SIGKILL delay
+  // cpu_seconds, memory_mb, open_files, file_size_mb, processes (0 = not limited), and
+  // output_bytes: the cap on captured stdout and on stderr, each (passing it kills the tree).
+  LimitsConfig limits;
+  // The memory cap uses RLIMIT_DATA instead of RLIMIT_AS, because CUDA reserves far more
+  // virtual address space than it uses; in bwrap mode the GPU device nodes are bound in.
+  bool gpu = false;
+  // Run the evaluator as this uid/gid (supplementary groups dropped). Takes effect only when
+  // DetectSandbox().can_switch_uid; ignored otherwise. Give each concurrent run its own uid:
+  // RLIMIT_NPROC counts processes per uid.
+  std::optional<uint32_t> run_as_uid;
+  std::optional<uint32_t> run_as_gid;  // default: the same number as run_as_uid
+  SandboxMode mode = SandboxMode::kProcess;
+  std::vector<std::string> ro_binds;   // bwrap: extra folders bound read-only (the task folder)
+  std::vector<std::string> dev_binds;  // bwrap: device nodes bound in (GPU nodes when gpu)
+  // Checked about every 50 ms; when it turns true the tree is killed at once and the outcome
+  // says `cancelled`. May be null. Must outlive the call.
+  const std::atomic<bool>* cancel = nullptr;
+  Clock* clock = nullptr;  // for the deadline; null = RealClock()
+};
+
+struct ProcessOutcome {
+  int exit_code = -1;              // the evaluator's exit code; -1 when ended by a signal
+  int term_signal = 0;             // the signal that ended it, 0 when it exited
+  bool timed_out = false;          // the deadline passed before it finished
+  bool killed_for_output = false;  // stdout or stderr passed its cap
+  bool cancelled = false;          // SandboxSpec::cancel turned true
+  std::string stdout_text;         // at most limits.output_bytes bytes
+  std::string stderr_text;         // at most limits.output_bytes bytes
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+  int64_t wall_ms = 0;             // from start until the whole tree was gone
+  int64_t cpu_ms = 0;              // user + system CPU of every process of the tree that was reaped
+  int64_t max_rss_kb = 0;          // largest resident set of one process of the tree
+  int leftover_processes_killed = 0;  // processes still alive when the evaluator exited
+  Containment containment = Containment::kProcessGroup;  // what was in force for this run
+};
+
+// Runs spec.argv under the sandbox and blocks until every process of the run is gone.
+// Thread-safe: worker threads call it concurrently. Never throws.
+// Errors (the command could not be started at all: a setup problem, not a candidate's fault):
+//   InvalidArgument     empty argv, or a bare command name not found on PATH
+//   FailedPrecondition  exec, chdir or the uid switch failed in the child (message says which)
+//   Unavailable         pipes or process creation failed (out of descriptors, pids, memory)
+// Everything the started command does, including dying, hanging or flooding, is an outcome.
+Result<ProcessOutcome> RunSandboxed(const SandboxSpec& spec);
+
+// "SIGSEGV" for SIGSEGV, "signal 42" for a number without a name.
+std::string SignalName(int sig);
+
+}  // namespace kevolve::eval

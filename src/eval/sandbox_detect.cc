@@ -1,0 +1,174 @@
+// What the sandbox can do on this machine: probed once with children that exit at once.
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <sched.h>
+
+#include "core/text.h"
+#include "eval/sandbox_internal.h"
+
+namespace kevolve::eval {
+namespace internal {
+namespace {
+
+// A uid no evaluation uses, for the uid-switch and bwrap probes.
+constexpr uint32_t kProbeUid = 99'999;
+constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
+
+// Clones a child that runs `body` (async-signal-safe) and exits with its return value.
+// Returns true when the clone worked and the child exited 0.
+template <typename Body>
+bool ProbeChild(unsigned long flags, Body body) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  const pid_t pid = RawClone(flags);
+  if (pid == 0) _exit(body());
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) return false;
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return false;
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+NamespaceSupport Probe() {
+  NamespaceSupport support;
+  support.root = geteuid() == 0;
+  support.can_switch_uid = support.root && ProbeChild(0, [] {
+    if (syscall(SYS_setgroups, 0, nullptr) != 0) return 1;
+    if (syscall(SYS_setresgid, kProbeUid, kProbeUid, kProbeUid) != 0) return 1;
+    return syscall(SYS_setresuid, kProbeUid, kProbeUid, kProbeUid) != 0 ? 1 : 0;
+  });
+  const auto exit_at_once = [] { return 0; };
+  if (support.can_switch_uid) {
+    support.containment = ProbeChild(CLONE_NEWPID, exit_at_once)
+                              ? Containment::kPidNamespaceAndUid
+                              : Containment::kProcessGroupAndUid;
+  } else if (!support.root && ProbeChild(CLONE_NEWUSER | CLONE_NEWPID, exit_at_once)) {
+    support.containment = Containment::kUserAndPidNamespace;
+  } else {
+    support.containment = Containment::kProcessGroup;
+  }
+  return support;
+}
+
+std::string FindBwrap() {
+  const char* path = std::getenv("PATH");
+  std::string found = FindOnPath("bwrap", path != nullptr ? path : "");
+  if (found.empty()) found = FindOnPath("bwrap", kDefaultPath);
+  return found;
+}
+
+SandboxCapabilities Detect() {
+  SandboxCapabilities caps;
+  const NamespaceSupport& support = ProbeNamespaces();
+  caps.root = support.root;
+  caps.can_switch_uid = support.can_switch_uid;
+  caps.containment = support.containment;
+  caps.bwrap_path = BwrapPath();
+  if (caps.bwrap_path.empty()) {
+    caps.bwrap_problem = "bwrap was not found on PATH (Debian package: bubblewrap)";
+    return caps;
+  }
+  // A real run, the way evaluations will use it: another uid when root, then bwrap.
+  SandboxSpec spec;
+  spec.argv = {"true"};
+  spec.env = {std::string("PATH=") + kDefaultPath};
+  spec.mode = SandboxMode::kBwrap;
+  spec.timeout_ms = 10'000;
+  spec.limits.cpu_seconds = 10;
+  spec.limits.processes = 0;
+  if (caps.can_switch_uid) spec.run_as_uid = kProbeUid;
+  Result<ProcessOutcome> probe = RunSandboxed(spec);
+  if (!probe.ok()) {
+    caps.bwrap_problem = probe.status().message();
+  } else if (probe->exit_code != 0) {
+    const std::string err(Trim(probe->stderr_text));
+    caps.bwrap_problem = "a probe run under bwrap failed" +
+                         (err.empty() ? std::string() : ": " + Truncate(err, 300));
+  } else {
+    caps.bwrap = true;
+  }
+  return caps;
+}
+
+}  // namespace
+
+const NamespaceSupport& ProbeNamespaces() {
+  static const NamespaceSupport support = Probe();
+  return support;
+}
+
+const std::string& BwrapPath() {
+  static const std::string path = FindBwrap();
+  return path;
+}
+
+std::string FindOnPath(const std::string& name, const std::string& path_value) {
+  size_t start = 0;
+  while (start <= path_value.size()) {
+    size_t end = path_value.find(':', start);
+    if (end == std::string::npos) end = path_value.size();
+    std::string dir = path_value.substr(start, end - start);
+    start = end + 1;
+    if (dir.empty() || dir[0] != '/') continue;  // relative PATH entries are never searched
+    const std::string candidate = dir + "/" + name;
+    struct stat st = {};
+    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111) != 0) {
+      return candidate;
+    }
+  }
+  return "";
+}
+
+}  // namespace internal
+
+const char* ContainmentName(Containment c) {
+  switch (c) {
+    case Containment::kPidNamespaceAndUid: return "pid-namespace+uid";
+    case Containment::kUserAndPidNamespace: return "user+pid-namespace";
+    case Containment::kProcessGroupAndUid: return "process-group+uid";
+    case Containment::kProcessGroup: return "process-group";
+  }
+  return "unknown";
+}
+
+std::string SandboxCapabilities::Describe() const {
+  std::string text = std::string("containment: ") + ContainmentName(containment) + "\n  ";
+  switch (containment) {
+    case Containment::kPidNamespaceAndUid:
+      text += "each evaluation gets its own PID namespace (nothing it starts outlives it) and runs "
+              "as an unprivileged uid per worker slot, so evaluator.limits.processes binds";
+      break;
+    case Containment::kUserAndPidNamespace:
+      text += "each evaluation gets its own user and PID namespaces (nothing it starts outlives "
+              "it); evaluator.limits.processes counts the processes inside them";
+      break;
+    case Containment::kProcessGroupAndUid:
+      text += "no PID namespace here: leftovers are found through the process tree; evaluations "
+              "run as an unprivileged uid per worker slot, so evaluator.limits.processes binds";
+      break;
+    case Containment::kProcessGroup:
+      text += "no namespaces and no uid switch here: leftovers are found through the process "
+              "tree, the process cap is added to the processes you already have, and candidates "
+              "run as your user (use sandbox: bwrap, or run as root, for real isolation)";
+      break;
+  }
+  text += "\nbwrap: ";
+  text += bwrap ? "usable (" + bwrap_path + ")" : "not usable: " + bwrap_problem;
+  return text;
+}
+
+const SandboxCapabilities& DetectSandbox() {
+  static const SandboxCapabilities caps = internal::Detect();
+  return caps;
+}
+
+}  // namespace kevolve::eval

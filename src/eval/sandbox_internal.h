@@ -1,0 +1,99 @@
+// Internal to the sandbox. Most of it is the code that runs in the processes kevolve creates,
+// between clone and execve (sandbox_child.cc). kevolve is multi-threaded, so in those processes only async-signal-safe calls are
+// allowed: no allocation, no locks, no stdio, no glibc wrappers that talk to other threads
+// (setuid and friends are issued as raw system calls). Everything they need is prepared by the
+// parent in a ChildPlan of plain pointers before the clone.
+#pragma once
+
+#include <sys/resource.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "eval/sandbox.h"
+
+namespace kevolve::eval::internal {
+
+// Which step of the child's setup failed (reported with errno).
+enum class ChildStep : int32_t {
+  kNone = 0,
+  kFds,
+  kFork,
+  kRlimit,
+  kGroups,
+  kSetGid,
+  kSetUid,
+  kNoNewPrivs,
+  kChdir,
+  kExec,
+};
+const char* ChildStepName(ChildStep step);
+
+// Messages written by the supervisor or the evaluator (before exec) on the report pipe. Fixed
+// size, below PIPE_BUF, so each write is atomic.
+struct ChildReport {
+  static constexpr int32_t kSetupError = 1;
+  static constexpr int32_t kFinished = 2;
+  int32_t kind = 0;
+  int32_t step = 0;         // ChildStep, for kSetupError
+  int32_t error = 0;        // errno, for kSetupError
+  int32_t wait_status = 0;  // the evaluator's wait status, for kFinished
+  int32_t leftovers = 0;    // processes killed after the evaluator exited
+  int32_t unused = 0;
+  int64_t cpu_us = 0;       // user + system CPU of every reaped process
+  int64_t max_rss_kb = 0;   // largest ru_maxrss among them
+};
+
+struct ChildRlimit {
+  int resource = 0;
+  rlim_t soft = 0;
+  rlim_t hard = 0;
+};
+
+// Everything the child processes need, as plain memory (the child sees the parent's copy).
+struct ChildPlan {
+  const char* exec_path = nullptr;  // absolute or relative to workdir
+  char* const* argv = nullptr;      // null-terminated
+  char* const* envp = nullptr;      // null-terminated
+  const char* workdir = nullptr;    // null: stay where we are
+  const ChildRlimit* rlimits = nullptr;
+  int rlimit_count = 0;
+  bool switch_user = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  bool pid_namespace = false;  // the supervisor is PID 1 of a new PID namespace
+  pid_t parent_pid = 0;        // getpid() of kevolve, to notice that it died before PDEATHSIG
+  // The parent's descriptors; the supervisor moves them to 0 (stdin), 1, 2 and 3 (report).
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  int report_fd = -1;
+};
+
+// clone(2) without glibc's fork bookkeeping: the child is a copy that must stay
+// async-signal-safe. `flags` are CLONE_NEW* flags; SIGCHLD is added. Returns 0 in the child,
+// the child's pid in the parent, -1 with errno on failure.
+pid_t RawClone(unsigned long flags);
+
+// Clones the supervisor with `clone_flags`. In the parent, returns its pid (or -1 with errno);
+// the child never returns. REQUIRES: every signal is blocked in the calling thread (the child
+// must not run a handler of this process before it has reset them).
+pid_t StartSupervisor(const ChildPlan& plan, unsigned long clone_flags);
+
+// What this machine lets the sandbox do, probed once with short-lived children
+// (sandbox_detect.cc). Thread-safe.
+struct NamespaceSupport {
+  bool root = false;
+  bool can_switch_uid = false;
+  Containment containment = Containment::kProcessGroup;
+};
+const NamespaceSupport& ProbeNamespaces();
+
+// Absolute path of bwrap found on this process's PATH (or the usual folders), "" if none.
+const std::string& BwrapPath();
+
+// The first executable regular file `name` in the ':'-separated folders of `path_value`.
+std::string FindOnPath(const std::string& name, const std::string& path_value);
+
+}  // namespace kevolve::eval::internal

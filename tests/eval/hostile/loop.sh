@@ -1,0 +1,3 @@
+#!/bin/bash
+# Hostile: burns CPU forever and never answers.
+while :; do :; done
