@@ -74,6 +74,8 @@ struct Region {
 // closes it and opens the next; an END outside any region delimits nothing (but is still a marker
 // that edits must keep).
 std::vector<Region> FindEvolveRegions(std::string_view code);
+// The same over lines already split (indices into `lines`); a trailing '\r' is ignored.
+std::vector<Region> FindEvolveRegions(const std::vector<std::string>& lines);
 
 // The evolvable lines of `code` (marker lines excluded), regions joined in order, each line ending
 // in '\n'. For a file without markers, the whole file.

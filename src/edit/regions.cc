@@ -138,6 +138,10 @@ std::vector<Region> FindEvolveRegions(std::string_view code) {
   return FindRegionsInLines(SplitLinesNoCr(code));
 }
 
+std::vector<Region> FindEvolveRegions(const std::vector<std::string>& lines) {
+  return FindRegionsInLines(lines);  // markers are found by substring, so '\r' does not matter
+}
+
 std::string EvolvableText(std::string_view code) {
   std::vector<std::string> lines = SplitLinesNoCr(code);
   std::string out;
