@@ -12,6 +12,12 @@ namespace {
 constexpr uint64_t kMaxExactInteger = uint64_t{1} << 53;
 constexpr double kExponentAbove = 1e15;
 
+double ReadBack(const std::string& text) {
+  double back = 0;
+  std::from_chars(text.data(), text.data() + text.size(), back);
+  return back;
+}
+
 std::optional<std::string> NewInteger(const LiteralSite& site, double scale, Rng& rng) {
   uint64_t v = 0;
   const char* first = site.number.data();
@@ -61,15 +67,9 @@ std::optional<std::string> NewFloat(const LiteralSite& site, double scale, Rng& 
       break;
   }
   if (!std::isfinite(next)) return std::nullopt;
-  std::string text = FormatFloatLike(next, site.number, /*exact=*/op != 0) + site.suffix;
-  if (text == site.number + site.suffix) return std::nullopt;
-  return text;
-}
-
-double ReadBack(const std::string& text) {
-  double back = 0;
-  std::from_chars(text.data(), text.data() + text.size(), back);
-  return back;
+  const std::string number = FormatFloatLike(next, site.number, /*exact=*/op != 0);
+  if (ReadBack(number) == v) return std::nullopt;  // "1e-3" -> "1.0e-03" changes nothing
+  return number + site.suffix;
 }
 
 }  // namespace

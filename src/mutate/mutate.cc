@@ -256,11 +256,11 @@ std::string MakeBlock(const std::vector<std::string>& lines, const Change& chang
   return edit::FormatSearchReplace(JoinLines(search), JoinLines(replace));
 }
 
-void ApplyChange(std::vector<std::string>* lines, const Change& change) {
-  lines->erase(lines->begin() + static_cast<std::ptrdiff_t>(change.begin),
-               lines->begin() + static_cast<std::ptrdiff_t>(change.end));
-  lines->insert(lines->begin() + static_cast<std::ptrdiff_t>(change.begin), change.lines.begin(),
-                change.lines.end());
+template <typename T>
+void Splice(std::vector<T>* v, const Change& change, const std::vector<T>& with) {
+  v->erase(v->begin() + static_cast<std::ptrdiff_t>(change.begin),
+           v->begin() + static_cast<std::ptrdiff_t>(change.end));
+  v->insert(v->begin() + static_cast<std::ptrdiff_t>(change.begin), with.begin(), with.end());
 }
 
 Status CheckConfig(const MutatorConfig& cfg) {
@@ -275,22 +275,30 @@ Status CheckConfig(const MutatorConfig& cfg) {
 }
 
 // One attempt: 1..max_edits changes drawn on a working copy. Empty edit when none could be drawn.
-// `initial` is the analysis of the parent, reused for the first change.
+// `initial` is the analysis of the parent, reused for the first change. Literals and operators
+// on lines an earlier change of the same proposal wrote are not drawn again, so one proposal
+// never walks a value away and back (3 -> 6 -> 3).
 Proposal Attempt(const Analysis& initial, const std::vector<Inspiration>& inspirations,
                  const MutatorConfig& cfg, CodeStyle style, Rng& rng) {
   const uint64_t edits = 1 + rng.Below(static_cast<uint64_t>(std::max(1, cfg.max_edits)));
   std::vector<std::string> working = initial.lines;
+  std::vector<char> touched(working.size(), 0);
   Proposal proposal;
   for (uint64_t e = 0; e < edits; ++e) {
-    const Analysis later = e == 0 ? Analysis{} : Analyze(working, inspirations, style, cfg);
-    const Analysis& a = e == 0 ? initial : later;
-    std::optional<Change> change = DrawChange(a, cfg, style, rng);
+    Analysis later;
+    if (e > 0) {
+      later = Analyze(working, inspirations, style, cfg);
+      std::erase_if(later.literals, [&](const LiteralSite& s) { return touched[s.line] != 0; });
+      std::erase_if(later.operators, [&](const OperatorSite& s) { return touched[s.line] != 0; });
+    }
+    std::optional<Change> change = DrawChange(e == 0 ? initial : later, cfg, style, rng);
     if (!change) break;
     proposal.edit += MakeBlock(working, *change);
     if (proposal.kind.empty()) proposal.kind = kKindNames[change->kind];
     if (!proposal.description.empty()) proposal.description += "; ";
     proposal.description += change->description;
-    ApplyChange(&working, *change);
+    Splice(&working, *change, change->lines);
+    Splice(&touched, *change, std::vector<char>(change->lines.size(), 1));
   }
   return proposal;
 }

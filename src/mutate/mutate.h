@@ -15,6 +15,9 @@
 //     (aligned by line similarity) replaces the parent's aligned lines.
 // Literals in comments, strings, identifiers (x2) and #include lines are never touched.
 //
+// Within one proposal, literals and operators on a line an earlier change wrote are left alone
+// (so a value never walks away and back). A max_edits below 1 counts as 1.
+//
 // Pure: the only randomness is `rng`, so the same inputs and Rng state give the same proposal.
 // Thread-compatible (each caller passes its own Rng).
 #pragma once

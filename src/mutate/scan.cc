@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
 #include <optional>
 #include <string_view>
 
@@ -48,20 +49,24 @@ struct ScanState {
   std::string triple;  // the open triple quote in kHash style, if any
 };
 
+// Just past the string or character literal whose opening quote is at `i` (or the line's end).
+size_t SkipQuoted(const std::string& line, size_t i) {
+  const char quote = line[i];
+  size_t j = i + 1;
+  while (j < line.size() && line[j] != quote) j += line[j] == '\\' ? 2 : 1;
+  return std::min(j + 1, line.size());
+}
+
 // Marks the code bytes of one line, carrying block comments and triple-quoted strings over.
 LineScan ScanOne(const std::string& line, CodeStyle style, ScanState* st) {
   LineScan s;
   s.is_code.assign(line.size(), 0);
   const size_t n = line.size();
-  const std::string_view trimmed = Trim(line);
-  if (style == CodeStyle::kCLike && !st->block_comment && st->triple.empty() &&
-      StartsWith(trimmed, "#")) {
+  if (style == CodeStyle::kCLike && !st->block_comment && StartsWith(Trim(line), "#")) {
     s.directive = true;
-    std::string_view word = DirectiveWord(trimmed);
-    if (word == "include" || word == "import") {
-      s.frozen = true;
-      return s;
-    }
+    const std::string_view word = DirectiveWord(Trim(line));
+    s.frozen = word == "include" || word == "import";
+    if (s.frozen) return s;
   }
   auto comment_at = [&](size_t i) { s.comment_begin = std::min(s.comment_begin, i); };
   size_t i = 0;
@@ -106,9 +111,7 @@ LineScan ScanOne(const std::string& line, CodeStyle style, ScanState* st) {
     // In C++ a quote right after a digit or letter is a digit separator (1'000) or a prefix.
     const bool separator = style == CodeStyle::kCLike && c == '\'' && i > 0 && IsIdent(line[i - 1]);
     if (c == '"' || (c == '\'' && !separator)) {
-      size_t j = i + 1;
-      while (j < n && line[j] != c) j += line[j] == '\\' ? 2 : 1;
-      i = std::min(j + 1, n);
+      i = SkipQuoted(line, i);
       continue;
     }
     s.is_code[i] = 1;
@@ -177,6 +180,16 @@ std::optional<LiteralSite> Classify(std::string_view token, CodeStyle style) {
                   [](char c) { return std::string_view("uUlLzZ").find(c) != std::string_view::npos; });
   if (!int_suffix) return std::nullopt;
   return site;
+}
+
+// Whether two literal texts denote the same number ("0.5" and "0.50"), or are the same text.
+bool SameNumber(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  double x = 0, y = 0;
+  const auto [pa, ea] = std::from_chars(a.data(), a.data() + a.size(), x);
+  const auto [pb, eb] = std::from_chars(b.data(), b.data() + b.size(), y);
+  return ea == std::errc() && eb == std::errc() && pa == a.data() + a.size() &&
+         pb == b.data() + b.size() && x == y;
 }
 
 // The values listed after "choices:" in a comment, e.g. "// choices: 1, 2, 4".
@@ -443,7 +456,9 @@ std::vector<LiteralSite> FindLiterals(const std::vector<std::string>& lines,
     if (on_line.empty()) continue;
     LiteralSite site = on_line.back();
     const std::string current = line.substr(site.begin, site.end - site.begin);
-    std::erase_if(choices, [&](const std::string& c) { return c == current; });
+    std::erase_if(choices, [&](const std::string& c) {
+      return c == current || SameNumber(c, site.number);
+    });
     if (choices.empty()) continue;
     site.choices = std::move(choices);
     out.push_back(std::move(site));

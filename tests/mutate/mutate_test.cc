@@ -210,6 +210,24 @@ TEST(ProposeTest, IntegersStayIntegersAndFloatsStayFloats) {
   }
 }
 
+TEST(ProposeTest, ALiteralNeverEndsAtItsOldValue) {
+  // Several changes in one proposal could walk a value away and back, or respell it (3. -> 3.0);
+  // either would re-evaluate the parent under another name.
+  const std::string parent = "// EVOLVE-BLOCK-START\nx = 3.;\ny = 1e-3;\n// EVOLVE-BLOCK-END\n";
+  for (uint64_t seed = 1; seed <= 500; ++seed) {
+    Rng rng(seed);
+    Result<Proposal> p = Propose(parent, {}, Only(1, 0, 0, 0, 3), rng);
+    ASSERT_TRUE(p.ok());
+    const std::vector<std::string> lines = SplitLines(ApplyChecked(parent, *p, seed));
+    ASSERT_EQ(lines.size(), 4u);
+    for (size_t i : {1, 2}) {
+      if (lines[i] == SplitLines(parent)[i]) continue;
+      const double was = std::stod(SplitLines(parent)[i].substr(4));
+      EXPECT_NE(std::stod(lines[i].substr(4)), was) << "seed " << seed << ": " << lines[i];
+    }
+  }
+}
+
 TEST(ProposeTest, LiteralsInNamesStringsCommentsAndIncludesAreLeftAlone) {
   const std::string parent =
       "// EVOLVE-BLOCK-START\n"
