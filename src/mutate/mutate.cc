@@ -203,9 +203,11 @@ std::optional<Change> DrawChange(const Analysis& a, const MutatorConfig& cfg, Co
   for (int draw = 0; draw < kMaxDraws; ++draw) {
     double x = rng.Uniform() * total;
     int kind = 0;
-    while (kind + 1 < kKindCount && (weights[kind] == 0 || x >= weights[kind])) {
-      x -= weights[kind];
-      ++kind;
+    for (int k = 0; k < kKindCount; ++k) {
+      if (weights[k] <= 0) continue;
+      kind = k;  // the last positive kind also absorbs rounding at the top end
+      if (x < weights[k]) break;
+      x -= weights[k];
     }
     std::optional<Change> change;
     switch (kind) {

@@ -318,6 +318,33 @@ TEST(ProposeTest, NegativeWeightsAreInvalid) {
   EXPECT_EQ(Propose("int x = 1;\n", {}, cfg, rng).status().code(), StatusCode::kInvalidArgument);
 }
 
+// Damaged programs (unbalanced quotes and comments, stray markers, random bytes) must never crash
+// the mutator, and whatever it proposes must still apply.
+TEST(ProposeTest, DamagedProgramsNeverCrash) {
+  const std::vector<std::string> programs = {Program("tile_heuristic.cc"), Program("bin_packing.py")};
+  const std::vector<std::string> fragments = {"\"", "'", "/*", "*/", "\"\"\"", "#", "//", "<",
+                                              "// EVOLVE-BLOCK-START\n", "# EVOLVE-BLOCK-END\n",
+                                              "\n", "1e", "0.", "choices: ,", "\\\n", "\r\n"};
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    Rng rng(seed);
+    std::string code = programs[rng.Below(programs.size())];
+    for (int k = 0; k < 6; ++k) {
+      const size_t pos = rng.Below(code.size() + 1);
+      if (rng.Bernoulli(0.5)) {
+        code.insert(pos, fragments[rng.Below(fragments.size())]);
+      } else {
+        code.erase(pos, rng.Below(20));
+      }
+    }
+    Result<Proposal> p = Propose(code, {programs[0], code}, MutatorConfig{}, rng);
+    if (!p.ok()) {
+      EXPECT_EQ(p.status().code(), StatusCode::kFailedPrecondition) << "seed " << seed;
+      continue;
+    }
+    EXPECT_TRUE(edit::ApplyEdit(code, p->edit).ok) << "seed " << seed;
+  }
+}
+
 TEST(ProposeTest, CrlfProgramsGetProposalsThatApply) {
   std::string parent = Program("tile_heuristic.cc");
   std::string crlf;
