@@ -236,6 +236,12 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
     options.uid_base = kUidFloor + static_cast<uint32_t>(getpid()) % kProcessBands * kSlotsPerProcess;
   }
   KEVOLVE_ASSIGN_OR_RETURN(const SandboxMode mode, ChooseMode(config.sandbox));
+  if (DetectSandbox().can_switch_uid) {
+    // The slot uids must be able to pass through to their own folders.
+    std::error_code ec;
+    fs::permissions(options.scratch_root, fs::perms::group_exec | fs::perms::others_exec,
+                    fs::perm_options::add, ec);
+  }
   std::map<std::string, std::string> inherited;
   for (const std::string& name : config.env_allow) {
     if (const char* value = std::getenv(name.c_str())) inherited[name] = value;

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "eval/sandbox_internal.h"
@@ -390,6 +391,104 @@ Status SetupError(const ChildReport& report, const SandboxSpec& spec, const Laun
   }
 }
 
+// The pipes of one run: the child's stdout, stderr and the supervisor's report, plus stdin.
+struct Pipes {
+  UniqueFd out_read, out_write, err_read, err_write, report_read, report_write, dev_null;
+
+  Status Open() {
+    KEVOLVE_RETURN_IF_ERROR(MakePipe(&out_read, &out_write));
+    KEVOLVE_RETURN_IF_ERROR(MakePipe(&err_read, &err_write));
+    KEVOLVE_RETURN_IF_ERROR(MakePipe(&report_read, &report_write));
+    dev_null.Reset(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (dev_null.get() < 0) {
+      return Status::Unavailable("sandbox: cannot open /dev/null: " + ErrnoText(errno));
+    }
+    return Status::Ok();
+  }
+
+  // After the clone the children hold these; the parent's copies would hide end-of-file.
+  void CloseChildEnds() {
+    out_write.Reset();
+    err_write.Reset();
+    report_write.Reset();
+    dev_null.Reset();
+  }
+};
+
+internal::ChildPlan MakePlan(const SandboxSpec& spec, const Launch& launch,
+                             const CStringArray& argv, const CStringArray& envp,
+                             const Pipes& pipes) {
+  internal::ChildPlan plan;
+  plan.exec_path = launch.exec_path.c_str();
+  plan.argv = argv.get();
+  plan.envp = envp.get();
+  plan.workdir = spec.workdir.empty() ? "/" : spec.workdir.c_str();
+  plan.rlimits = launch.rlimits.data();
+  plan.rlimit_count = static_cast<int>(launch.rlimits.size());
+  plan.switch_user = launch.switch_user;
+  plan.uid = launch.uid;
+  plan.gid = launch.gid;
+  plan.pid_namespace = launch.pid_namespace;
+  plan.parent_pid = getpid();
+  plan.stdin_fd = pipes.dev_null.get();
+  plan.stdout_fd = pipes.out_write.get();
+  plan.stderr_fd = pipes.err_write.get();
+  plan.report_fd = pipes.report_write.get();
+  return plan;
+}
+
+Result<pid_t> Spawn(const internal::ChildPlan& plan, unsigned long clone_flags, Pipes& pipes) {
+  // The child starts with every signal blocked, so no handler of this process runs there.
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  const pid_t supervisor = internal::StartSupervisor(plan, clone_flags);
+  const int clone_error = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  pipes.CloseChildEnds();
+  if (supervisor < 0) {
+    return Status::Unavailable("sandbox: cannot create a process: " + ErrnoText(clone_error));
+  }
+  for (int fd : {pipes.out_read.get(), pipes.err_read.get(), pipes.report_read.get()}) {
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  }
+  return supervisor;
+}
+
+// Fills the outcome from the supervisor's reports; a setup error becomes the returned Status.
+Status ApplyReports(const std::string& bytes, const SandboxSpec& spec, const Launch& launch,
+                    const struct rusage& supervisor_usage, ProcessOutcome* outcome) {
+  std::optional<ChildReport> finished;
+  for (size_t at = 0; at + sizeof(ChildReport) <= bytes.size(); at += sizeof(ChildReport)) {
+    ChildReport r;
+    std::memcpy(&r, bytes.data() + at, sizeof r);
+    if (r.kind == ChildReport::kSetupError) return SetupError(r, spec, launch);
+    if (r.kind == ChildReport::kFinished) finished = r;
+  }
+  if (finished) {
+    const int status = finished->wait_status;
+    if (WIFEXITED(status)) outcome->exit_code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) outcome->term_signal = WTERMSIG(status);
+    outcome->cpu_ms = finished->cpu_us / 1000;
+    outcome->max_rss_kb = finished->max_rss_kb;
+    outcome->leftover_processes_killed = finished->leftovers;
+  } else {
+    // The supervisor was killed (by us after the deadline, the cap or a cancellation; or by
+    // the kernel when memory ran out), and the tree with it.
+    outcome->term_signal = SIGKILL;
+    const struct timeval& u = supervisor_usage.ru_utime;
+    const struct timeval& s = supervisor_usage.ru_stime;
+    outcome->cpu_ms = (u.tv_sec + s.tv_sec) * 1000 + (u.tv_usec + s.tv_usec) / 1000;
+  }
+  // bwrap reports a command killed by signal N as exit code 128 + N.
+  if (spec.mode == SandboxMode::kBwrap && outcome->exit_code > 128 &&
+      outcome->exit_code < 128 + 65) {
+    outcome->term_signal = outcome->exit_code - 128;
+    outcome->exit_code = -1;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string SignalName(int sig) {
@@ -413,60 +512,21 @@ Result<ProcessOutcome> RunSandboxed(const SandboxSpec& spec) {
   KEVOLVE_ASSIGN_OR_RETURN(const Launch launch, PrepareLaunch(spec, support));
   const CStringArray argv(launch.argv);
   const CStringArray envp(spec.env);
-
-  UniqueFd out_read, out_write, err_read, err_write, report_read, report_write;
-  KEVOLVE_RETURN_IF_ERROR(MakePipe(&out_read, &out_write));
-  KEVOLVE_RETURN_IF_ERROR(MakePipe(&err_read, &err_write));
-  KEVOLVE_RETURN_IF_ERROR(MakePipe(&report_read, &report_write));
-  UniqueFd dev_null(open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (dev_null.get() < 0) {
-    return Status::Unavailable("sandbox: cannot open /dev/null: " + ErrnoText(errno));
-  }
-
-  internal::ChildPlan plan;
-  plan.exec_path = launch.exec_path.c_str();
-  plan.argv = argv.get();
-  plan.envp = envp.get();
-  plan.workdir = spec.workdir.empty() ? "/" : spec.workdir.c_str();
-  plan.rlimits = launch.rlimits.data();
-  plan.rlimit_count = static_cast<int>(launch.rlimits.size());
-  plan.switch_user = launch.switch_user;
-  plan.uid = launch.uid;
-  plan.gid = launch.gid;
-  plan.pid_namespace = launch.pid_namespace;
-  plan.parent_pid = getpid();
-  plan.stdin_fd = dev_null.get();
-  plan.stdout_fd = out_write.get();
-  plan.stderr_fd = err_write.get();
-  plan.report_fd = report_write.get();
+  Pipes pipes;
+  KEVOLVE_RETURN_IF_ERROR(pipes.Open());
+  const internal::ChildPlan plan = MakePlan(spec, launch, argv, envp, pipes);
 
   Clock& clock = spec.clock != nullptr ? *spec.clock : RealClock();
   const int64_t start_ms = clock.NowMs();
-  // The child starts with every signal blocked, so no handler of this process runs there.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  const pid_t supervisor = internal::StartSupervisor(plan, launch.clone_flags);
-  const int clone_error = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  out_write.Reset();
-  err_write.Reset();
-  report_write.Reset();
-  dev_null.Reset();
-  if (supervisor < 0) {
-    return Status::Unavailable("sandbox: cannot create a process: " + ErrnoText(clone_error));
-  }
-  for (int fd : {out_read.get(), err_read.get(), report_read.get()}) {
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  }
+  KEVOLVE_ASSIGN_OR_RETURN(const pid_t supervisor, Spawn(plan, launch.clone_flags, pipes));
 
   ProcessOutcome outcome;
   outcome.containment = support.containment;
   const size_t cap = static_cast<size_t>(std::max<int64_t>(spec.limits.output_bytes, 0));
-  Capture out{out_read.get(), &outcome.stdout_text, &outcome.stdout_truncated, cap};
-  Capture err{err_read.get(), &outcome.stderr_text, &outcome.stderr_truncated, cap};
+  Capture out{pipes.out_read.get(), &outcome.stdout_text, &outcome.stdout_truncated, cap};
+  Capture err{pipes.err_read.get(), &outcome.stderr_text, &outcome.stderr_truncated, cap};
   Watcher watcher(spec, supervisor, launch.pid_namespace, clock);
-  const std::string report_bytes = watcher.Run(out, err, report_read.get(), &outcome);
+  const std::string report_bytes = watcher.Run(out, err, pipes.report_read.get(), &outcome);
 
   int supervisor_status = 0;
   struct rusage supervisor_usage = {};
@@ -474,38 +534,7 @@ Result<ProcessOutcome> RunSandboxed(const SandboxSpec& spec) {
   }
   DrainAfterExit(out, err, clock);
   outcome.wall_ms = clock.NowMs() - start_ms;
-
-  bool finished = false;
-  ChildReport final_report;
-  for (size_t at = 0; at + sizeof(ChildReport) <= report_bytes.size(); at += sizeof(ChildReport)) {
-    ChildReport r;
-    std::memcpy(&r, report_bytes.data() + at, sizeof r);
-    if (r.kind == ChildReport::kSetupError) return SetupError(r, spec, launch);
-    if (r.kind == ChildReport::kFinished) {
-      final_report = r;
-      finished = true;
-    }
-  }
-  if (finished) {
-    const int status = final_report.wait_status;
-    if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) outcome.term_signal = WTERMSIG(status);
-    outcome.cpu_ms = final_report.cpu_us / 1000;
-    outcome.max_rss_kb = final_report.max_rss_kb;
-    outcome.leftover_processes_killed = final_report.leftovers;
-  } else {
-    // The supervisor was killed (by us after the deadline, the cap or a cancellation; or by
-    // the kernel when memory ran out), and the tree with it.
-    outcome.term_signal = SIGKILL;
-    const struct timeval& u = supervisor_usage.ru_utime;
-    const struct timeval& s = supervisor_usage.ru_stime;
-    outcome.cpu_ms = (u.tv_sec + s.tv_sec) * 1000 + (u.tv_usec + s.tv_usec) / 1000;
-  }
-  // bwrap reports a command killed by signal N as exit code 128 + N.
-  if (spec.mode == SandboxMode::kBwrap && outcome.exit_code > 128 && outcome.exit_code < 128 + 65) {
-    outcome.term_signal = outcome.exit_code - 128;
-    outcome.exit_code = -1;
-  }
+  KEVOLVE_RETURN_IF_ERROR(ApplyReports(report_bytes, spec, launch, supervisor_usage, &outcome));
   return outcome;
 }
 

@@ -1,6 +1,7 @@
 // The supervisor and the evaluator before exec. Async-signal-safe code only (see
 // sandbox_internal.h): plain system calls, no allocation, no locks, no exceptions.
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -254,16 +255,25 @@ int KillDescendants(Totals* totals) {
   _exit(0);
 }
 
+// Whether kevolve died before PDEATHSIG was armed (then nobody would enforce the deadline).
+bool ParentGone(const ChildPlan& plan) {
+  // Outside a PID namespace the parent changes; inside one getppid() is always 0, but the
+  // report pipe has no reader left once kevolve is gone.
+  if (!plan.pid_namespace) return getppid() != plan.parent_pid;
+  struct pollfd report = {kReportFd, 0, 0};
+  return poll(&report, 1, 0) == 1 && (report.revents & POLLERR) != 0;
+}
+
 [[noreturn]] void SupervisorMain(const ChildPlan& plan) {
   // Every signal stays blocked (the parent blocked them before the clone): the supervisor
   // takes the few it cares about with sigwaitinfo, which also works for a namespace's PID 1.
   ResetSignalDispositions();
   if (!ArrangeFds(plan)) FailSetup(plan.report_fd, ChildStep::kFds, errno);
   setsid();
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  // In a new PID namespace getppid() is 0; outside one, a changed parent means kevolve died
-  // before PDEATHSIG was armed.
-  if (!plan.pid_namespace && getppid() != plan.parent_pid) _exit(127);
+  // If kevolve dies: in a PID namespace, dying takes the whole tree along; outside one, the
+  // supervisor must live long enough to kill the tree itself (SIGUSR1 = kill everything).
+  prctl(PR_SET_PDEATHSIG, plan.pid_namespace ? SIGKILL : SIGUSR1, 0, 0, 0);
+  if (ParentGone(plan)) _exit(127);
   if (!plan.pid_namespace) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   const pid_t self = static_cast<pid_t>(syscall(SYS_getpid));
   const pid_t evaluator = RawClone(0);

@@ -83,6 +83,8 @@ struct ConfigCase {
   const char* message_part;
 };
 
+void PrintTo(const ConfigCase& c, std::ostream* os) { *os << c.name; }
+
 class EvaluatorConfigTest : public ::testing::TestWithParam<ConfigCase> {};
 
 TEST_P(EvaluatorConfigTest, IsRejectedAtCreate) {

@@ -103,6 +103,9 @@ struct BadCase {
   const char* reason_part;
 };
 
+// Names the case in test listings instead of dumping its bytes.
+void PrintTo(const BadCase& c, std::ostream* os) { *os << c.name; }
+
 class ProtocolBadOutputTest : public ::testing::TestWithParam<BadCase> {};
 
 TEST_P(ProtocolBadOutputTest, IsBadOutputWithAReasonThatNamesTheProblem) {

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -222,6 +223,28 @@ TEST(SandboxTest, CancellationKillsPromptly) {
   EXPECT_TRUE(o->cancelled);
   EXPECT_FALSE(o->timed_out);
   EXPECT_LT(took, std::chrono::milliseconds(2500));
+}
+
+TEST(SandboxTest, WhenKevolveDiesTheTreeDiesWithIt) {
+  TempDir dir;
+  const std::string marker = UniqueMarker("orphan");
+  const SandboxSpec spec = Bash("(exec -a " + marker + " sleep 1000) & wait", dir);
+  const pid_t kevolve = fork();  // stands in for a kevolve process that is killed mid-run
+  if (kevolve == 0) {
+    (void)RunSandboxed(spec);
+    _exit(0);
+  }
+  ASSERT_GT(kevolve, 0);
+  for (int i = 0; i < 200 && PidsWithMarker(marker).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_FALSE(PidsWithMarker(marker).empty());
+  kill(kevolve, SIGKILL);
+  waitpid(kevolve, nullptr, 0);
+  for (int i = 0; i < 200 && !PidsWithMarker(marker).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_TRUE(PidsWithMarker(marker).empty());
 }
 
 TEST(SandboxTest, ConcurrentRunsDoNotHoldEachOthersPipes) {
