@@ -175,7 +175,10 @@ Command AddEvalCommand(CLI::App& app) {
     if (!code.ok()) return Fail(code.status());
     auto scratch = MakeTempDir("/tmp", "kevolve-eval-");
     if (!scratch.ok()) return Fail(scratch.status());
-    auto evaluator = eval::Evaluator::Create(config->evaluator, config->task.dir, *scratch);
+    eval::EvaluatorOptions options;
+    options.task_dir = config->task.dir;
+    options.scratch_root = *scratch;
+    auto evaluator = eval::Evaluator::Create(config->evaluator, options);
     if (!evaluator.ok()) return Fail(evaluator.status());
     EvalResult r = (*evaluator)->Evaluate(*code, config->run.seed, /*slot=*/0);
     (void)RemoveTree(*scratch);

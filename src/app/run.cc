@@ -68,7 +68,7 @@ int Drive(engine::Engine& engine) {
   if (!s.ok()) return Fail(s);
   std::printf("run: %s\nevaluations: %ld\nbest score: %.6g (program %ld)\nbest program: %s\n",
               engine.paths().dir.c_str(), static_cast<long>(p.evaluations), p.best_score,
-              static_cast<long>(p.best_id), engine.paths().best().c_str());
+              static_cast<long>(p.best_id), engine.paths().best(engine.config().task.initial_program).c_str());
   if (g_stop.load()) {
     std::fprintf(stderr, "stopped; continue with: kevolve resume %s\n", engine.paths().dir.c_str());
     return kExitInterrupted;

@@ -351,7 +351,7 @@ Status Engine::Commit(const EvalDone& done) {
   if (program.result.valid &&
       (!had_best || program.result.combined_score > previous_best_score)) {
     events_->Emit("new_best", {{"id", id}, {"score", program.result.combined_score}});
-    Status s = WriteFileAtomic(paths_.best(), program.code);
+    Status s = WriteFileAtomic(paths_.best(config_.task.initial_program), program.code);
     if (!s.ok()) log::Warn("could not write best.cc: {}", s.ToString());
   }
   KEVOLVE_RETURN_IF_ERROR(MaybeMigrate());

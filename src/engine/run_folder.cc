@@ -1,6 +1,7 @@
 #include "engine/run_folder.h"
 
 #include <ctime>
+#include <filesystem>
 
 #include "core/files.h"
 #include "core/log.h"
@@ -22,9 +23,17 @@ std::string NewRunId(const std::string& task_name, int64_t unix_ms, uint64_t sal
   return std::string(stamp) + "-" + name + "-" + suffix;
 }
 
+std::string RunPaths::best(const std::string& initial_program) const {
+  return dir + "/best" + std::filesystem::path(initial_program).extension().string();
+}
+
 Result<RunPaths> FindRun(const std::string& run, const std::string& output_dir) {
   for (const std::string& dir : {run, output_dir + "/" + run}) {
-    if (PathExists(dir + "/run.db")) return RunPaths{AbsolutePath(dir)};
+    if (PathExists(dir + "/run.db")) {
+      std::string abs = AbsolutePath(dir);
+      while (abs.size() > 1 && abs.back() == '/') abs.pop_back();
+      return RunPaths{abs};
+    }
   }
   return Status::NotFound("no run at '" + run + "' (looked for " + run + "/run.db and " +
                           output_dir + "/" + run + "/run.db); `ls " + output_dir +

@@ -3,7 +3,8 @@
 //   run.db        SQLite, the single source of truth (programs, placements, state, meta)
 //   config.yaml   the effective config, as the run started (also stored in run.db)
 //   events.jsonl  one JSON object per line: run_start, program, new_best, migration, ...
-//   best.cc       the best program so far (rewritten on every new best; a convenience copy)
+//   best<.ext>    the best program so far, with the initial program's extension (rewritten on
+//                 every new best; a convenience copy of what run.db holds)
 //   scratch/      evaluation scratch folders (each removed when its evaluation ends)
 #pragma once
 
@@ -22,7 +23,8 @@ struct RunPaths {
   std::string db() const { return dir + "/run.db"; }
   std::string config() const { return dir + "/config.yaml"; }
   std::string events() const { return dir + "/events.jsonl"; }
-  std::string best() const { return dir + "/best.cc"; }
+  // `initial_program` is the task's file name; its extension is kept.
+  std::string best(const std::string& initial_program) const;
   std::string scratch() const { return dir + "/scratch"; }
 };
 

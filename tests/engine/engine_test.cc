@@ -61,7 +61,7 @@ class EngineTest : public ::testing::Test {
     config_ = *cfg;
   }
 
-  EngineEnv Env(FakeBackend::ScoreFn score = Score) {
+  EngineEnv Env(testing::FakeBackend::ScoreFn score = Score) {
     EngineEnv env;
     env.make_backend = [this, score](const Config&, const RunPaths&)
         -> Result<std::unique_ptr<EvalBackend>> {
@@ -85,8 +85,6 @@ class EngineTest : public ::testing::Test {
   std::atomic<bool> no_stop_{false};
 };
 
-using testing::FakeBackend;
-
 TEST_F(EngineTest, RunsToTheTargetAndImprovesOnTheInitialProgram) {
   auto engine = StartEngine(Env());
   ASSERT_TRUE(engine);
@@ -100,7 +98,7 @@ TEST_F(EngineTest, RunsToTheTargetAndImprovesOnTheInitialProgram) {
   auto programs = (*store)->LoadPrograms();
   ASSERT_TRUE(programs.ok());
   EXPECT_EQ(programs->size(), 61u);  // the initial program plus 60 evaluations
-  auto best = ReadFile(engine->paths().best());
+  auto best = ReadFile(engine->paths().best(config_.task.initial_program));
   ASSERT_TRUE(best.ok());
   EXPECT_DOUBLE_EQ(Score(*best).combined_score, p.best_score);
 }
@@ -205,7 +203,9 @@ TEST_F(EngineTest, RandomStrategyAlwaysMutatesTheInitialProgram) {
   auto programs = (*store)->LoadPrograms();
   ASSERT_TRUE(programs.ok());
   for (const auto& p : *programs) {
-    if (p.origin != "initial") EXPECT_EQ(p.parent_id, 1) << p.id;
+    if (p.origin != "initial") {
+      EXPECT_EQ(p.parent_id, 1) << p.id;
+    }
   }
 }
 
