@@ -236,7 +236,7 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
     options.uid_base = kUidFloor + static_cast<uint32_t>(getpid()) % kProcessBands * kSlotsPerProcess;
   }
   KEVOLVE_ASSIGN_OR_RETURN(const SandboxMode mode, ChooseMode(config.sandbox));
-  if (DetectSandbox().can_switch_uid) {
+  if (internal::ProbeNamespaces().can_switch_uid) {
     // The slot uids must be able to pass through to their own folders.
     std::error_code ec;
     fs::permissions(options.scratch_root, fs::perms::group_exec | fs::perms::others_exec,
@@ -262,7 +262,7 @@ Evaluator::Evaluator(EvaluatorConfig config, EvaluatorOptions options, SandboxMo
       gpu_nodes_(std::move(gpu_nodes)) {}
 
 std::optional<uint32_t> Evaluator::SlotUid(int slot) const {
-  if (!DetectSandbox().can_switch_uid) return std::nullopt;
+  if (!internal::ProbeNamespaces().can_switch_uid) return std::nullopt;
   return options_.uid_base + static_cast<uint32_t>(std::max(slot, 0)) % kSlotsPerProcess;
 }
 
