@@ -1,0 +1,114 @@
+// The GEMM harness: device buffers, correctness checks and timing, following the kernel
+// contract in /DESIGN.md (fresh random inputs per check, poisoned outputs, cuBLAS and float64
+// references, inputs proven unchanged, cold L2, warm-up by time, CUDA events, median and
+// spread). Used by kevolve-gemm-bench and the gpu tests. Not thread-safe: one Workbench per
+// thread, all work on its stream.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <cuda_runtime_api.h>
+
+#include "bench/bench_io.h"
+#include "bench/gemm_reference.h"
+#include "core/status.h"
+#include "gemm/gemm_operation.h"
+
+namespace kevolve::gemm::bench {
+
+// True when a CUDA device is present and usable (cudaGetDeviceCount succeeds with >= 1).
+bool HasCudaDevice();
+
+// A seed from std::random_device: a kernel under test cannot know it in advance.
+uint64_t FreshSeed();
+
+// Waits for `stream`, giving up after `timeout_s` (Timeout: a kernel hung; the process should
+// exit, the device state is unknown). Internal for a CUDA error.
+Status SyncWithTimeout(cudaStream_t stream, double timeout_s);
+
+struct DeviceFacts {
+  std::string name;
+  int sm_count = 0;
+  int cc_major = 0, cc_minor = 0;
+  int64_t l2_bytes = 0;
+  int64_t memory_bytes = 0;
+  int driver_version = 0;
+  int runtime_version = 0;
+  int cublas_version = 0;
+  int clock_khz = 0;      // max SM clock the driver reports
+  int mem_clock_khz = 0;
+};
+
+class Workbench {
+ public:
+  static Result<std::unique_ptr<Workbench>> Create();
+  ~Workbench();
+  Workbench(const Workbench&) = delete;
+  Workbench& operator=(const Workbench&) = delete;
+
+  cudaStream_t stream() const { return stream_; }
+  CublasGemm& cublas() { return *cublas_; }
+  const DeviceFacts& facts() const { return facts_; }
+
+  // Grows A, B, C, C_ref and the workspace to fit `shape` and `workspace_bytes`.
+  Status Reserve(const GemmShape& shape, size_t workspace_bytes);
+
+  // Fresh inputs for `shape` from `seed`, the reference in C_ref (cuBLAS with fp32 output,
+  // itself checked against float64 on sampled elements), and checksums of A and B for later.
+  Status PrepareInputs(const GemmShape& shape, uint64_t seed);
+
+  GemmArgs Args(const GemmShape& shape) const;
+  void* c_ref() const { return c_ref_; }  // fp32 [M,N]
+  Status FlushL2() { return bench::FlushL2(flush_, flush_bytes_, stream_); }
+
+  // OK when A and B still hash to what PrepareInputs saw.
+  Status VerifyInputsUnchanged(const GemmShape& shape);
+
+ private:
+  Workbench() = default;
+  Status Grow(void** ptr, size_t* cap, size_t bytes);
+
+  cudaStream_t stream_ = nullptr;
+  std::unique_ptr<CublasGemm> cublas_;
+  DeviceFacts facts_;
+  void* a_ = nullptr; size_t a_cap_ = 0;
+  void* b_ = nullptr; size_t b_cap_ = 0;
+  void* c_ = nullptr; size_t c_cap_ = 0;
+  void* c_ref_ = nullptr; size_t c_ref_cap_ = 0;
+  void* ws_ = nullptr; size_t ws_cap_ = 0;
+  void* flush_ = nullptr; size_t flush_bytes_ = 0;
+  uint64_t a_sum_ = 0, b_sum_ = 0;
+};
+
+struct CheckOutcome {
+  bool passed = false;
+  std::string detail;       // why it failed, or a summary of the errors when it passed
+  double rel_fro = 0;       // vs the fp32 cuBLAS reference, all elements
+  double fp64_max_rel = 0;  // vs float64, sampled elements
+};
+
+// Runs `op` once on poisoned C (and workspace), compares every element with the fp32 cuBLAS
+// reference and sampled elements with float64, and checks A and B were not written.
+// REQUIRES: PrepareInputs(shape, ...) on this workbench. A non-OK Result is a harness or
+// launch error (Timeout for a hang); a wrong answer is an OK Result with passed = false.
+Result<CheckOutcome> CheckOperation(Workbench& wb, GemmOperation& op, const GemmShape& shape,
+                                    uint64_t sample_seed);
+
+struct TimingOptions {
+  double warmup_ms = 5.0;     // per measured pair, after a global warm-up
+  double target_ms = 20.0;    // timed runs aim at this much kernel time
+  int min_reps = 5;
+  int max_reps = 30;
+  double prune_factor = 3.0;  // a probe slower than this x best_known_us gets only 3 reps
+  double timeout_s = 30.0;
+};
+
+// Times `launch` (which enqueues on wb.stream()): each run is preceded by an L2 flush and
+// bracketed by CUDA events; returns median, p10, p90 of the runs.
+Result<TimingStats> TimeLaunches(Workbench& wb, const std::function<Status()>& launch,
+                                 const TimingOptions& options, double best_known_us);
+
+}  // namespace kevolve::gemm::bench
