@@ -88,12 +88,80 @@ struct MutatorConfig {
   int max_edits = 3;                // edits combined in one proposal (1..max)
 };
 
+// One model of the LLM ensemble (an OpenAI-compatible chat-completions endpoint).
+struct LlmModelConfig {
+  std::string name;                 // label in origins, transcripts and status; "" = model
+  std::string model;                // the API's model id, sent as "model" (required)
+  std::string base_url;             // "" = llm.base_url
+  std::string api_key_env;          // variable holding the key; "" = llm.api_key_env
+  std::string role = "fast";        // fast (breadth) | strong (depth)
+  double weight = 1;                // relative share of proposals within its role
+  int max_concurrency = 4;          // calls to this model at once
+  double input_price = 0;           // money per million input (prompt) tokens
+  double output_price = 0;          // money per million output (completion) tokens
+  double temperature = -1;          // < 0 = not sent (the server's default)
+  double top_p = -1;                // < 0 = not sent
+  int64_t max_tokens = 8192;        // completion tokens; 0 = not sent
+  std::string reasoning_effort;     // sent as "reasoning_effort" when not empty
+  std::map<std::string, std::string> headers;  // extra HTTP headers
+  std::map<std::string, std::string> body;     // extra body fields; values are JSON text
+};
+
+struct LlmBudgetConfig {
+  double max_cost = 0;              // money (in the prices' currency); 0 = no cap
+  int64_t max_tokens = 0;           // input + output tokens; 0 = no cap
+  int64_t max_calls = 0;            // HTTP requests, retries included; 0 = no cap
+};
+
+struct CouncilMemberConfig {
+  std::string model;                // a name from llm.models
+  double weight = 1;
+};
+
+struct LlmFeedbackConfig {
+  double weight = 0;                // weight of the council's 0..1 score in combined_score
+  std::vector<CouncilMemberConfig> council;  // empty = every model, weight 1
+};
+
+struct LlmConfig {
+  std::vector<LlmModelConfig> models;  // empty = the built-in mutator proposes
+  std::string base_url = "https://api.openai.com/v1";
+  std::string api_key_env = "OPENAI_API_KEY";  // "" = no Authorization header
+  int max_in_flight = 4;            // LLM calls kept going at once
+  std::string selection = "weighted";  // weighted | bandit
+  double strong_ratio = 0.2;        // share of proposals sent to strong models
+  double connect_timeout_seconds = 10;
+  double timeout_seconds = 300;     // whole request, reply included
+  int max_retries = 4;              // retries of one call after the first try
+  double backoff_initial_seconds = 1;
+  double backoff_max_seconds = 60;  // also caps Retry-After
+  int64_t max_reply_bytes = 4 << 20;
+  LlmBudgetConfig budget;
+  LlmFeedbackConfig feedback;
+};
+
+struct PromptConfig {
+  double explore_ratio = 0.3;       // new directions
+  double exploit_ratio = 0.5;       // push what just worked
+  double crossover_ratio = 0.1;     // combine two parents
+  double repair_ratio = 0.1;        // fix a program whose evaluation failed
+  int max_repair_attempts = 2;      // repair prompts after an edit that did not apply
+  int lineage_depth = 5;            // ancestors shown with their score deltas
+  std::string edit_format = "search_replace";  // search_replace | diff
+  std::string templates_dir = "prompts";  // task subfolder of overriding templates
+  std::string hardware;             // hardware facts for the system part
+  std::string inputs;               // input characteristics (shapes, dtypes, sizes)
+  int64_t max_artifact_chars = 2000;  // per artifact shown
+};
+
 struct Config {
   TaskConfig task;
   RunConfig run;
   EvaluatorConfig evaluator;
   DatabaseConfig database;
   MutatorConfig mutator;
+  LlmConfig llm;
+  PromptConfig prompt;
 };
 
 }  // namespace kevolve

@@ -41,7 +41,10 @@ inline constexpr bool kIsSection =
     std::is_same_v<T, Config> || std::is_same_v<T, TaskConfig> || std::is_same_v<T, RunConfig> ||
     std::is_same_v<T, EvaluatorConfig> || std::is_same_v<T, StageConfig> ||
     std::is_same_v<T, LimitsConfig> || std::is_same_v<T, DatabaseConfig> ||
-    std::is_same_v<T, FeatureConfig> || std::is_same_v<T, MutatorConfig>;
+    std::is_same_v<T, FeatureConfig> || std::is_same_v<T, MutatorConfig> ||
+    std::is_same_v<T, LlmConfig> || std::is_same_v<T, LlmModelConfig> ||
+    std::is_same_v<T, LlmBudgetConfig> || std::is_same_v<T, LlmFeedbackConfig> ||
+    std::is_same_v<T, CouncilMemberConfig> || std::is_same_v<T, PromptConfig>;
 
 template <typename T>
 struct ListOf {
@@ -172,12 +175,117 @@ void VisitKeys(Is<MutatorConfig> auto& s, auto&& visit) {
         KeyDoc{"edits", "Most edits combined in one proposal (each proposal has 1 to max)."});
 }
 
+void VisitKeys(Is<LlmModelConfig> auto& s, auto&& visit) {
+  visit("name", s.name,
+        KeyDoc{"", "Label in origins, transcripts and status; empty = the model id."});
+  visit("model", s.model, KeyDoc{"", "The API's model id, sent as \"model\"."});
+  visit("base_url", s.base_url,
+        KeyDoc{"url", "The endpoint's base URL (up to /v1); empty = llm.base_url."});
+  visit("api_key_env", s.api_key_env,
+        KeyDoc{"", "Environment variable that holds the key; empty = llm.api_key_env."});
+  visit("role", s.role, KeyDoc{"", "fast (breadth) or strong (depth)."});
+  visit("weight", s.weight, KeyDoc{"weight", "Relative share of proposals within its role."});
+  visit("max_concurrency", s.max_concurrency, KeyDoc{"calls", "Calls to this model at once."});
+  visit("input_price", s.input_price,
+        KeyDoc{"money/Mtok", "Price of a million input (prompt) tokens."});
+  visit("output_price", s.output_price,
+        KeyDoc{"money/Mtok", "Price of a million output (completion) tokens."});
+  visit("temperature", s.temperature,
+        KeyDoc{"", "Sampling temperature; negative = not sent (the server's default)."});
+  visit("top_p", s.top_p, KeyDoc{"", "Nucleus sampling; negative = not sent."});
+  visit("max_tokens", s.max_tokens,
+        KeyDoc{"tokens", "Most completion tokens per reply; 0 = not sent."});
+  visit("reasoning_effort", s.reasoning_effort,
+        KeyDoc{"", "Sent as reasoning_effort (low, medium, high) when not empty."});
+  visit("headers", s.headers, KeyDoc{"", "Extra HTTP headers sent with every request."});
+  visit("body", s.body,
+        KeyDoc{"", "Extra request body fields; each value is JSON text (a value that is not "
+                   "JSON is sent as a string)."});
+}
+
+void VisitKeys(Is<LlmBudgetConfig> auto& s, auto&& visit) {
+  visit("max_cost", s.max_cost,
+        KeyDoc{"money", "The run stops (resumably) once its calls cost this much; 0 = no cap."});
+  visit("max_tokens", s.max_tokens,
+        KeyDoc{"tokens", "Cap on input plus output tokens; 0 = no cap."});
+  visit("max_calls", s.max_calls,
+        KeyDoc{"calls", "Cap on HTTP requests, retries included; 0 = no cap."});
+}
+
+void VisitKeys(Is<CouncilMemberConfig> auto& s, auto&& visit) {
+  visit("model", s.model, KeyDoc{"", "A name from llm.models."});
+  visit("weight", s.weight, KeyDoc{"weight", "Weight of this model's score in the council."});
+}
+
+void VisitKeys(Is<LlmFeedbackConfig> auto& s, auto&& visit) {
+  visit("weight", s.weight,
+        KeyDoc{"", "Weight of the council's 0..1 score added to combined_score; 0 = no "
+                   "feedback calls."});
+  visit("council", s.council,
+        KeyDoc{"", "Models that score each candidate; empty = every model, weight 1."});
+}
+
+void VisitKeys(Is<LlmConfig> auto& s, auto&& visit) {
+  visit("models", s.models,
+        KeyDoc{"", "The ensemble; empty = the built-in mutator proposes edits."});
+  visit("base_url", s.base_url,
+        KeyDoc{"url", "Default base URL of an OpenAI-compatible chat-completions API."});
+  visit("api_key_env", s.api_key_env,
+        KeyDoc{"", "Default variable holding the API key (never stored); empty = no key."});
+  visit("max_in_flight", s.max_in_flight, KeyDoc{"calls", "LLM calls kept going at once."});
+  visit("selection", s.selection,
+        KeyDoc{"", "weighted (by weight) or bandit (UCB on improvement per unit cost)."});
+  visit("strong_ratio", s.strong_ratio,
+        KeyDoc{"fraction", "Share of proposals sent to strong models when both roles exist."});
+  visit("connect_timeout_seconds", s.connect_timeout_seconds,
+        KeyDoc{"seconds", "Deadline to connect to the endpoint."});
+  visit("timeout_seconds", s.timeout_seconds,
+        KeyDoc{"seconds", "Deadline of one request, reply included."});
+  visit("max_retries", s.max_retries,
+        KeyDoc{"retries", "Retries of one call (429, 5xx, timeouts, bad bodies) after the first "
+                          "try."});
+  visit("backoff_initial_seconds", s.backoff_initial_seconds,
+        KeyDoc{"seconds", "First retry delay; doubles per retry, with jitter."});
+  visit("backoff_max_seconds", s.backoff_max_seconds,
+        KeyDoc{"seconds", "Longest retry delay; also caps a server's Retry-After."});
+  visit("max_reply_bytes", s.max_reply_bytes,
+        KeyDoc{"bytes", "A larger reply body is dropped and counted as too_large."});
+  visit("budget", s.budget, KeyDoc{"", "Caps on money, tokens and calls."});
+  visit("feedback", s.feedback, KeyDoc{"", "Optional LLM council scoring each candidate."});
+}
+
+void VisitKeys(Is<PromptConfig> auto& s, auto&& visit) {
+  visit("explore_ratio", s.explore_ratio,
+        KeyDoc{"weight", "Share of prompts asking for a new direction."});
+  visit("exploit_ratio", s.exploit_ratio,
+        KeyDoc{"weight", "Share of prompts asking to push what just worked."});
+  visit("crossover_ratio", s.crossover_ratio,
+        KeyDoc{"weight", "Share of prompts combining two parents."});
+  visit("repair_ratio", s.repair_ratio,
+        KeyDoc{"weight", "Share of prompts repairing a program whose evaluation failed."});
+  visit("max_repair_attempts", s.max_repair_attempts,
+        KeyDoc{"prompts", "Repair prompts after an edit that did not apply, per edit."});
+  visit("lineage_depth", s.lineage_depth,
+        KeyDoc{"programs", "Ancestors shown with their scores and what each edit tried."});
+  visit("edit_format", s.edit_format,
+        KeyDoc{"", "Edit format asked for: search_replace or diff."});
+  visit("templates_dir", s.templates_dir,
+        KeyDoc{"path", "Task subfolder whose <name>.txt files replace the built-in templates."});
+  visit("hardware", s.hardware, KeyDoc{"", "Hardware facts shown in the system part."});
+  visit("inputs", s.inputs,
+        KeyDoc{"", "The task's input characteristics (shapes, dtypes, sizes)."});
+  visit("max_artifact_chars", s.max_artifact_chars,
+        KeyDoc{"characters", "Longest evaluator artifact (stderr, feedback) shown."});
+}
+
 void VisitKeys(Is<Config> auto& s, auto&& visit) {
   visit("task", s.task, KeyDoc{"", "The task folder: name, starting program, description."});
   visit("run", s.run, KeyDoc{"", "The run: budget, seed, strategy, output."});
   visit("evaluator", s.evaluator, KeyDoc{"", "How candidates are evaluated."});
   visit("database", s.database, KeyDoc{"", "The population: islands, MAP-Elites, selection."});
   visit("mutator", s.mutator, KeyDoc{"", "The built-in mutator (used without an LLM)."});
+  visit("llm", s.llm, KeyDoc{"", "The LLM ensemble: endpoints, retries, budget, feedback."});
+  visit("prompt", s.prompt, KeyDoc{"", "How prompts are built: kinds, lineage, templates."});
 }
 
 // Defaults that depend on an element's position in its list, applied after each element of a
@@ -186,6 +294,10 @@ inline void FillListDefaults(StageConfig& stage, size_t index) {
   if (stage.name.empty()) stage.name = "stage" + std::to_string(index + 1);
 }
 inline void FillListDefaults(FeatureConfig& /*feature*/, size_t /*index*/) {}
+inline void FillListDefaults(LlmModelConfig& model, size_t /*index*/) {
+  if (model.name.empty()) model.name = model.model;
+}
+inline void FillListDefaults(CouncilMemberConfig& /*member*/, size_t /*index*/) {}
 
 // Shortest text that reads back as exactly `value`; YAML's .inf, -.inf and .nan for the
 // non-finite values. Used for YAML output and in messages.

@@ -187,6 +187,80 @@ void CheckMutator(const MutatorConfig& m, Checker& check) {
   check.AtLeast("mutator.max_edits", m.max_edits, 1);
 }
 
+void CheckLlm(const LlmConfig& l, Checker& check) {
+  std::set<std::string> names;
+  for (size_t i = 0; i < l.models.size(); ++i) {
+    const std::string path = "llm.models[" + std::to_string(i) + "]";
+    const LlmModelConfig& m = l.models[i];
+    check.NotEmpty(path + ".model", m.model);
+    const std::string name = m.name.empty() ? m.model : m.name;
+    if (!name.empty() && !names.insert(name).second) {
+      check.Fail(path + ".name", "repeats the model name '" + name + "'");
+    }
+    if (m.base_url.empty() && l.base_url.empty()) {
+      check.Fail(path + ".base_url", "must not be empty when llm.base_url is empty");
+    }
+    check.OneOf(path + ".role", m.role, {"fast", "strong"});
+    check.NonNegative(path + ".weight", m.weight);
+    check.AtLeast(path + ".max_concurrency", m.max_concurrency, 1);
+    check.NonNegative(path + ".input_price", m.input_price);
+    check.NonNegative(path + ".output_price", m.output_price);
+    check.Finite(path + ".temperature", m.temperature);
+    check.Finite(path + ".top_p", m.top_p);
+    check.AtLeast(path + ".max_tokens", m.max_tokens, 0);
+    for (const auto& [header, value] : m.headers) {
+      if (header.empty() || header.find_first_of(":\r\n ") != std::string::npos ||
+          value.find_first_of("\r\n") != std::string::npos) {
+        check.Fail(path + ".headers." + header, "must be a header name without ':', spaces or "
+                                                "line breaks, and a one-line value");
+      }
+    }
+  }
+  if (!l.models.empty()) {
+    double total = 0;
+    for (const LlmModelConfig& m : l.models) total += std::isfinite(m.weight) ? m.weight : 0;
+    if (total <= 0) check.Fail("llm.models[].weight", "must not all be zero");
+  }
+  check.AtLeast("llm.max_in_flight", l.max_in_flight, 1);
+  check.OneOf("llm.selection", l.selection, {"weighted", "bandit"});
+  if (!(l.strong_ratio >= 0 && l.strong_ratio <= 1)) {
+    check.Fail("llm.strong_ratio", "must be between 0 and 1, got " + FormatNumber(l.strong_ratio));
+  }
+  check.Positive("llm.connect_timeout_seconds", l.connect_timeout_seconds);
+  check.Positive("llm.timeout_seconds", l.timeout_seconds);
+  check.AtLeast("llm.max_retries", l.max_retries, 0);
+  check.NonNegative("llm.backoff_initial_seconds", l.backoff_initial_seconds);
+  check.NonNegative("llm.backoff_max_seconds", l.backoff_max_seconds);
+  check.AtLeast("llm.max_reply_bytes", l.max_reply_bytes, 1024);
+  check.NonNegative("llm.budget.max_cost", l.budget.max_cost);
+  check.AtLeast("llm.budget.max_tokens", l.budget.max_tokens, 0);
+  check.AtLeast("llm.budget.max_calls", l.budget.max_calls, 0);
+  check.NonNegative("llm.feedback.weight", l.feedback.weight);
+  for (size_t i = 0; i < l.feedback.council.size(); ++i) {
+    const std::string path = "llm.feedback.council[" + std::to_string(i) + "]";
+    const CouncilMemberConfig& member = l.feedback.council[i];
+    if (!names.count(member.model)) {
+      std::vector<std::string> known(names.begin(), names.end());
+      std::string rule = "must name a model of llm.models, got '" + member.model + "'";
+      const std::string nearest = NearestWord(member.model, known);
+      if (!nearest.empty()) rule += " (did you mean '" + nearest + "'?)";
+      check.Fail(path + ".model", rule);
+    }
+    check.NonNegative(path + ".weight", member.weight);
+  }
+}
+
+void CheckPrompt(const PromptConfig& p, Checker& check) {
+  check.Weights({{"prompt.explore_ratio", p.explore_ratio},
+                 {"prompt.exploit_ratio", p.exploit_ratio},
+                 {"prompt.crossover_ratio", p.crossover_ratio},
+                 {"prompt.repair_ratio", p.repair_ratio}});
+  check.AtLeast("prompt.max_repair_attempts", p.max_repair_attempts, 0);
+  check.AtLeast("prompt.lineage_depth", p.lineage_depth, 0);
+  check.OneOf("prompt.edit_format", p.edit_format, {"search_replace", "diff"});
+  check.AtLeast("prompt.max_artifact_chars", p.max_artifact_chars, 0);
+}
+
 }  // namespace
 
 Status ValidateConfig(const Config& config) {
@@ -195,6 +269,8 @@ Status ValidateConfig(const Config& config) {
   CheckEvaluator(config.evaluator, check);
   CheckDatabase(config.database, check);
   CheckMutator(config.mutator, check);
+  CheckLlm(config.llm, check);
+  CheckPrompt(config.prompt, check);
   return check.Result();
 }
 

@@ -88,6 +88,8 @@ TEST(ConfigToYamlTest, WritesEveryKeyAndTheTaskFolderAsAComment) {
   config.task.dir = "/tasks/demo";
   config.evaluator.stages = {StageConfig{}};
   config.database.features = {FeatureConfig{}};
+  config.llm.models = {LlmModelConfig{}};
+  config.llm.feedback.council = {CouncilMemberConfig{}};
   const std::string yaml = ConfigToYaml(config);
   EXPECT_EQ(yaml.rfind("# task folder: /tasks/demo\n", 0), 0u) << yaml;
   for (const ConfigKey& key : ConfigKeys()) {
@@ -113,7 +115,7 @@ TEST(ConfigToJsonTest, HasTypedValuesAndTheTaskFolder) {
   EXPECT_EQ(json["evaluator"]["stages"][0]["name"], "quick");
   EXPECT_EQ(json["evaluator"]["gpu"], false);
   EXPECT_EQ(json["evaluator"]["command"], Json::array({"./evaluate", "{program}"}));
-  EXPECT_EQ(json.size(), 5u);
+  EXPECT_EQ(json.size(), 7u);
 }
 
 TEST(ConfigKeysTest, PathsAreUniqueAndDescribed) {
