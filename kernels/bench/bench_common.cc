@@ -148,6 +148,10 @@ Result<PerfRow> MeasureConfig(Workbench& wb, const GemmConfig& config, const Gem
     row.status = "refused: " + can.message();
     return row;
   }
+  if (const Status cap = CheckWorkspaceCap(op, shape); !cap.ok()) {
+    row.status = "skipped: " + cap.message();
+    return row;
+  }
   Result<CheckOutcome> check = CheckOperation(wb, op, shape, FreshSeed());
   if (!check.ok()) {
     if (check.status().code() == StatusCode::kTimeout ||

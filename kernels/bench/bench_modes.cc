@@ -96,7 +96,9 @@ int RunCheckMode(const std::vector<std::string>& args) {
       if (!op.ok()) return Fail(op.status(), kExitUsage);
       std::string result, detail;
       const uint64_t seed = FreshSeed();
-      if (const Status can = (*op)->CanImplement(e.shape); !can.ok()) {
+      Status can = (*op)->CanImplement(e.shape);
+      if (can.ok()) can = CheckWorkspaceCap(**op, e.shape);
+      if (!can.ok()) {
         result = "refused";
         detail = can.message();
         ++refused;

@@ -143,8 +143,19 @@ Status Workbench::VerifyInputsUnchanged(const GemmShape& s) {
   return Status::Ok();
 }
 
+Status CheckWorkspaceCap(const GemmOperation& op, const GemmShape& shape) {
+  const size_t need = op.WorkspaceBytes(shape);
+  if (need <= kMaxWorkspaceBytes) return Status::Ok();
+  char buf[160];
+  std::snprintf(buf, sizeof(buf), "split-K workspace of %.1f GiB exceeds the harness cap of %.0f GiB",
+                static_cast<double>(need) / (1 << 30),
+                static_cast<double>(kMaxWorkspaceBytes) / (1 << 30));
+  return Status::ResourceExhausted(buf);
+}
+
 Result<CheckOutcome> CheckOperation(Workbench& wb, GemmOperation& op, const GemmShape& s,
                                     uint64_t sample_seed) {
+  KEVOLVE_RETURN_IF_ERROR(CheckWorkspaceCap(op, s));
   const size_t ws_bytes = op.WorkspaceBytes(s);
   KEVOLVE_RETURN_IF_ERROR(wb.Reserve(s, ws_bytes));
   const GemmArgs args = wb.Args(s);

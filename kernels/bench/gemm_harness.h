@@ -83,6 +83,13 @@ class Workbench {
   uint64_t a_sum_ = 0, b_sum_ = 0;
 };
 
+// The harness allocates split-K workspaces up to this size; a config that needs more for a
+// shape is skipped there (its row says so), not run.
+inline constexpr size_t kMaxWorkspaceBytes = size_t{4} << 30;
+
+// ResourceExhausted naming the sizes when `op` needs more than kMaxWorkspaceBytes for `shape`.
+Status CheckWorkspaceCap(const GemmOperation& op, const GemmShape& shape);
+
 struct CheckOutcome {
   bool passed = false;
   std::string detail;       // why it failed, or a summary of the errors when it passed
