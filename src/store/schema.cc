@@ -57,15 +57,47 @@ CREATE TABLE rejected_edits (
 CREATE INDEX rejected_edits_by_kind ON rejected_edits(kind);
 )sql";
 
+// Version 2: the LLM transcripts. One row per HTTP attempt; `proposal` is the engine's proposal
+// ticket and `call` the logical call within it, the key a replay serves replies by.
+constexpr const char* kLlmCallsV2 = R"sql(
+CREATE TABLE llm_calls (
+  id               INTEGER PRIMARY KEY,
+  proposal         INTEGER NOT NULL,
+  call             INTEGER NOT NULL,
+  attempt          INTEGER NOT NULL,
+  model            TEXT NOT NULL,
+  purpose          TEXT NOT NULL,
+  request          TEXT NOT NULL,
+  reply            TEXT NOT NULL,
+  content          TEXT NOT NULL,
+  reasoning        TEXT NOT NULL,
+  expected_impact  TEXT NOT NULL,
+  finish_reason    TEXT NOT NULL,
+  http_status      INTEGER NOT NULL,
+  failure          TEXT NOT NULL,
+  error            TEXT NOT NULL,
+  tokens_in        INTEGER NOT NULL,
+  tokens_out       INTEGER NOT NULL,
+  cost             REAL NOT NULL,
+  latency_ms       INTEGER NOT NULL,
+  outcome          TEXT NOT NULL DEFAULT '',
+  program_id       INTEGER REFERENCES programs(id),
+  rejected_edit_id INTEGER REFERENCES rejected_edits(id),
+  created_unix_ms  INTEGER NOT NULL
+);
+CREATE INDEX llm_calls_by_proposal ON llm_calls(proposal, call, attempt);
+CREATE INDEX llm_calls_by_program ON llm_calls(program_id);
+)sql";
+
 // Upgrades from `from_version` to from_version + 1.
 struct Migration {
   int from_version;
   const char* sql;
 };
 
-// Empty while version 1 is the only schema. Append, never edit, entries.
+// Append, never edit, entries.
 const std::vector<Migration>& Migrations() {
-  static const std::vector<Migration> migrations;
+  static const std::vector<Migration> migrations = {{1, kLlmCallsV2}};
   return migrations;
 }
 
@@ -102,6 +134,7 @@ Status Upgrade(Database& db, int version, const std::string& path) {
 
 Status CreateSchema(Database& db) {
   KEVOLVE_RETURN_IF_ERROR(db.Exec(kSchemaV1, "create schema"));
+  for (const Migration& m : Migrations()) KEVOLVE_RETURN_IF_ERROR(db.Exec(m.sql, "create schema"));
   return SetVersion(db, kSchemaVersion);
 }
 

@@ -5,9 +5,13 @@
 // placements(seq, ...)      migration copies; after_program_id orders them against programs
 // state(key, value)         engine state committed with each program (rng, counters)
 // rejected_edits(...)       edits that failed to apply and were never evaluated
+// llm_calls(...)            (version 2) every HTTP attempt of an LLM call: request, reply,
+//                           model, tokens, cost, latency, failure kind, and the program or
+//                           rejected edit it led to
 //
-// A later schema (llm_calls, events tables) adds a Migration{from_version, sql} to
-// kMigrations and bumps kSchemaVersion; Open upgrades older files in one transaction.
+// A later schema adds a Migration{from_version, sql} to Migrations() and bumps kSchemaVersion;
+// Open upgrades older files in one transaction, and CreateSchema applies the same migrations to a
+// new file, so every file of one version has the same tables.
 #pragma once
 
 #include "core/status.h"
@@ -15,7 +19,7 @@
 
 namespace kevolve::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Creates every table and index of the current schema and records kSchemaVersion in meta.
 // REQUIRES: an empty database, inside a transaction.

@@ -192,7 +192,8 @@ Status Store::WritePlacementsAndState(const std::vector<Placement>& placements,
 
 Result<int64_t> Store::CommitProgram(const Program& program,
                                      const std::vector<Placement>& placements,
-                                     const StateMap& state) {
+                                     const StateMap& state,
+                                     const std::vector<int64_t>& llm_calls) {
   KEVOLVE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, "commit program"));
   {
     Statement& insert = statements_->insert_program;
@@ -207,6 +208,7 @@ Result<int64_t> Store::CommitProgram(const Program& program,
     if (p.program_id == 0) p.program_id = id;
   }
   KEVOLVE_RETURN_IF_ERROR(WritePlacementsAndState(resolved, state));
+  KEVOLVE_RETURN_IF_ERROR(WriteLlmLinks(llm_calls, "program", id, std::nullopt));
   KEVOLVE_RETURN_IF_ERROR(tx.Commit());
   return id;
 }
@@ -217,7 +219,8 @@ Status Store::CommitPlacements(const std::vector<Placement>& placements, const S
   return tx.Commit();
 }
 
-Result<int64_t> Store::RecordRejectedEdit(const RejectedEdit& edit, const StateMap& state) {
+Result<int64_t> Store::RecordRejectedEdit(const RejectedEdit& edit, const StateMap& state,
+                                          const std::vector<int64_t>& llm_calls) {
   KEVOLVE_ASSIGN_OR_RETURN(Transaction tx, Transaction::Begin(*db_, "record rejected edit"));
   {
     Statement& insert = statements_->insert_rejected;
@@ -232,6 +235,7 @@ Result<int64_t> Store::RecordRejectedEdit(const RejectedEdit& edit, const StateM
   }
   const int64_t id = sqlite3_last_insert_rowid(db_->handle());
   KEVOLVE_RETURN_IF_ERROR(WritePlacementsAndState({}, state));
+  KEVOLVE_RETURN_IF_ERROR(WriteLlmLinks(llm_calls, "rejected_edit", std::nullopt, id));
   KEVOLVE_RETURN_IF_ERROR(tx.Commit());
   return id;
 }

@@ -56,6 +56,48 @@ struct RejectedEdit {
   int64_t created_unix_ms = 0;
 };
 
+// One HTTP attempt of an LLM call (see llm_calls in store/schema.h). Written when the proposal's
+// calls come back; linked to what they produced when the proposal resolves.
+struct LlmCall {
+  int64_t id = 0;  // assigned by the store
+  int64_t proposal = 0;
+  int call = 0;
+  int attempt = 0;
+  std::string model;
+  std::string purpose;  // explore | exploit | crossover | repair | feedback
+  std::string request;
+  std::string reply;
+  std::string content;
+  std::string reasoning;
+  std::string expected_impact;
+  std::string finish_reason;
+  int http_status = 0;
+  std::string failure;  // "" = the attempt succeeded
+  std::string error;
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+  double cost = 0;
+  int64_t latency_ms = 0;
+  std::string outcome;  // program | rejected_edit | duplicate | no_proposal | "" (not resolved)
+  std::optional<int64_t> program_id;
+  std::optional<int64_t> rejected_edit_id;
+  int64_t created_unix_ms = 0;
+};
+
+// What the LLM calls of a run cost, per model and in total.
+struct LlmUsageRow {
+  int64_t calls = 0;  // HTTP attempts
+  int64_t tokens_in = 0;
+  int64_t tokens_out = 0;
+  double cost = 0;
+  int64_t latency_ms = 0;
+  std::map<std::string, int64_t> failures;  // by failure kind
+};
+struct LlmSummary {
+  LlmUsageRow total;
+  std::map<std::string, LlmUsageRow> by_model;
+};
+
 struct StoreSummary {
   int64_t programs = 0;  // committed evaluations
   int64_t valid = 0;
@@ -69,7 +111,7 @@ struct StoreSummary {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   enum class Mode { kReadWrite, kReadOnly };
 
   // Creates a new run database at `path` with the current schema. AlreadyExists if the file
@@ -96,12 +138,28 @@ class Store {
   // (1-based, commit order). On any error nothing is written. A placement naming an unknown
   // program is InvalidArgument; program_id 0 names the program being committed (so a program
   // and its own copies on other islands land in one transaction).
+  // `llm_calls`: ids of recorded calls that produced the program; they are linked to it
+  // (outcome "program") in the same transaction.
   Result<int64_t> CommitProgram(const Program& program, const std::vector<Placement>& placements,
-                                const StateMap& state);
+                                const StateMap& state,
+                                const std::vector<int64_t>& llm_calls = {});
   // One transaction: placements (ordered after the last committed program) and state entries.
   Status CommitPlacements(const std::vector<Placement>& placements, const StateMap& state);
-  // One transaction: the rejected edit and state entries. Returns the edit's id.
-  Result<int64_t> RecordRejectedEdit(const RejectedEdit& edit, const StateMap& state = {});
+  // One transaction: the rejected edit and state entries, and the recorded LLM calls that
+  // proposed it linked to it (outcome "rejected_edit"). Returns the edit's id.
+  Result<int64_t> RecordRejectedEdit(const RejectedEdit& edit, const StateMap& state = {},
+                                     const std::vector<int64_t>& llm_calls = {});
+
+  // One transaction: the attempts, in order. Returns their ids. call.id, outcome and the links
+  // are ignored (set later by CommitProgram, RecordRejectedEdit or LinkLlmCalls).
+  Result<std::vector<int64_t>> RecordLlmCalls(const std::vector<LlmCall>& calls);
+  // Marks recorded calls with an outcome that is no program nor rejected edit ("duplicate",
+  // "no_proposal"). One transaction.
+  Status LinkLlmCalls(const std::vector<int64_t>& ids, const std::string& outcome);
+  // Every recorded attempt, in id order.
+  Result<std::vector<LlmCall>> LoadLlmCalls() const;
+  // Calls, tokens, cost and failures, per model and in total.
+  Result<LlmSummary> SummarizeLlmCalls() const;
 
   // The replay log for resume, in commit order.
   Result<std::vector<Program>> LoadPrograms() const;
@@ -124,6 +182,9 @@ class Store {
   static Result<std::unique_ptr<Store>> Finish(std::string path,
                                                std::unique_ptr<store::Database> db, bool writable);
   Status WritePlacementsAndState(const std::vector<Placement>& placements, const StateMap& state);
+  // Inside an open transaction: sets outcome and links of the calls `ids`.
+  Status WriteLlmLinks(const std::vector<int64_t>& ids, const std::string& outcome,
+                       std::optional<int64_t> program_id, std::optional<int64_t> rejected_edit_id);
 
   std::string path_;
   std::unique_ptr<store::Database> db_;
