@@ -1,5 +1,8 @@
 #include "engine/backends.h"
 
+#include <deque>
+
+#include "core/random.h"
 #include "eval/pool.h"
 #include "mutate/mutate.h"
 
@@ -10,17 +13,34 @@ class MutatorProposer final : public Proposer {
  public:
   explicit MutatorProposer(const MutatorConfig& config) : config_(config) {}
 
-  Result<Proposal> Propose(const ProposalRequest& request, Rng& rng) override {
+  void Submit(int64_t ticket, ProposalRequest request) override {
     std::vector<std::string> inspirations;
     inspirations.reserve(request.inspirations.size());
-    for (const Program* p : request.inspirations) inspirations.push_back(p->code);
-    KEVOLVE_ASSIGN_OR_RETURN(mutate::Proposal m,
-                             mutate::Propose(request.parent->code, inspirations, config_, rng));
-    return Proposal{std::move(m.edit), "mutator:" + m.kind, std::move(m.description)};
+    for (const Program& p : request.inspirations) inspirations.push_back(p.code);
+    Rng rng(request.seed);
+    ProposalDone done;
+    done.ticket = ticket;
+    auto m = mutate::Propose(request.parent.code, inspirations, config_, rng);
+    if (m.ok()) {
+      done.proposal.edit = std::move(m->edit);
+      done.proposal.origin = "mutator:" + m->kind;
+      done.proposal.description = std::move(m->description);
+    } else {
+      done.status = m.status();
+    }
+    done_.push_back(std::move(done));
   }
+  std::optional<ProposalDone> Poll(int64_t) override {
+    if (done_.empty()) return std::nullopt;
+    ProposalDone d = std::move(done_.front());
+    done_.pop_front();
+    return d;
+  }
+  size_t InFlight() const override { return done_.size(); }
 
  private:
   MutatorConfig config_;
+  std::deque<ProposalDone> done_;
 };
 
 class PoolBackend final : public EvalBackend {

@@ -1,9 +1,14 @@
 // The two seams the controller drives: where proposals come from, and where evaluations run.
-// Real implementations: MutatorProposer (the built-in mutator) and PoolBackend (the sandboxed
-// evaluator pool). Tests substitute in-process fakes.
+// Real implementations: the built-in mutator (MakeMutatorProposer), the LLM ensemble
+// (engine/llm_proposer.h) and the sandboxed evaluator pool (MakePoolBackend). Tests substitute
+// in-process fakes.
+//
+// Both are asynchronous: the controller submits work with a ticket and later collects whatever
+// finished, so it can keep LLM calls and evaluations going at the same time.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,33 +16,67 @@
 
 #include "config/config.h"
 #include "core/program.h"
-#include "core/random.h"
 #include "core/status.h"
+#include "prompt/prompt.h"
+#include "store/store.h"
 
 namespace kevolve::engine {
 
+// Everything a proposer needs, as owned copies: it may read them on another thread while the
+// controller goes on changing the population.
 struct ProposalRequest {
-  const Program* parent = nullptr;                 // never null
-  std::vector<const Program*> inspirations;        // may be empty
+  Program parent;                      // the program the edit applies to
+  std::vector<Program> inspirations;   // may be empty
+  std::vector<Program> lineage;        // the parent's ancestors, nearest first (LLM only)
+  std::optional<Program> partner;      // crossover's second parent (LLM only)
+  std::map<int64_t, prompt::ProgramNote> notes;  // what the model said about these programs
+  std::optional<double> best_score;
   int island = 0;
-  std::string selection;                           // exploit | explore | elite | best | initial
+  std::string selection;   // exploit | explore | elite | best | initial | repair
+  std::string kind;        // explore | exploit | crossover | repair; "" for the mutator
+  std::string failed_edit; // repair of an edit that did not apply
+  std::string failure;     // repair: what went wrong
+  int repair_attempt = 0;  // 1 for the first repair of an edit, ...
+  uint64_t seed = 0;       // drawn by the controller: the proposer's only randomness
 };
 
 struct Proposal {
   std::string edit;         // edit text in any format edit::ApplyEdit accepts
   std::string origin;       // "mutator:literal", "model:<name>", ...
   std::string description;  // one line for people and prompts
+  std::string reasoning;    // the model's <reasoning>, if any
+  std::string expected_impact;
+  std::optional<double> feedback;  // the LLM council's 0..1 score, when feedback is on
 };
 
-// Produces an edit for a parent. Called from the controller thread only.
+struct ProposalDone {
+  int64_t ticket = 0;
+  Status status;                // OK: `proposal` holds an edit; otherwise why there is none
+  Proposal proposal;
+  std::vector<LlmCall> calls;   // every LLM attempt made for this proposal, in order
+};
+
+// Produces edits. Submit/Poll/InFlight/Outcome are called from the controller thread only;
+// an implementation may work on other threads in between.
 class Proposer {
  public:
   virtual ~Proposer() = default;
-  // FailedPrecondition when the parent offers nothing to change; other errors are counted and
-  // the controller moves on to another parent.
-  virtual Result<Proposal> Propose(const ProposalRequest& request, Rng& rng) = 0;
+  // Starts a proposal; must not block on I/O.
+  virtual void Submit(int64_t ticket, ProposalRequest request) = 0;
+  // The next finished proposal (in any order), or nullopt when none finished within timeout_ms.
+  virtual std::optional<ProposalDone> Poll(int64_t timeout_ms) = 0;
+  // Submitted and not yet returned by Poll.
+  virtual size_t InFlight() const = 0;
+  // Proposals worth keeping in flight at once (llm.max_in_flight; 1 for the mutator).
+  virtual int Concurrency() const { return 1; }
+  // True when the proposer wants prompt kinds, lineage, notes and repair requests.
+  virtual bool WantsPrompts() const { return false; }
+  // What a finished proposal achieved: the score gained over its parent (0 for none, for a
+  // rejected edit or a duplicate). Feeds adaptive model selection.
+  virtual void Outcome(int64_t /*ticket*/, double /*improvement*/) {}
 };
 
+// The built-in mutator: proposals are computed at Submit, from request.seed alone.
 std::unique_ptr<Proposer> MakeMutatorProposer(const MutatorConfig& config);
 
 struct EvalDone {

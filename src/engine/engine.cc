@@ -8,27 +8,15 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "db/population.h"
-#include "edit/edit.h"
 #include "store/store.h"
 
 namespace kevolve::engine {
 namespace {
 
-// A proposal that fails (no edit, rejected, duplicate) costs no evaluation; this many in a row
-// means the search cannot produce anything new and the run stops with an explanation.
-constexpr int64_t kMaxFailedProposalsInARow = 2000;
 constexpr int64_t kWaitSliceMs = 100;
-
-Json ResultJson(const Program& p) {
-  return Json{{"id", p.id},
-              {"parent", p.parent_id},
-              {"island", p.island},
-              {"origin", p.origin},
-              {"valid", p.result.valid},
-              {"score", p.result.valid ? Json(p.result.combined_score) : Json(nullptr)},
-              {"failure", FailureName(p.result.failure)},
-              {"duration_ms", p.result.duration_ms}};
-}
+// While both LLM calls and evaluations are out, the controller alternates between them in
+// slices this short, so neither kind of result waits long to be collected.
+constexpr int64_t kShortWaitMs = 5;
 
 Result<int64_t> ParseCounter(const std::map<std::string, std::string>& state,
                              const std::string& key) {
@@ -101,7 +89,7 @@ Status Engine::Open(bool create, const std::string& config_yaml) {
   }
   KEVOLVE_RETURN_IF_ERROR(MakeDirs(paths_.scratch()));
   KEVOLVE_ASSIGN_OR_RETURN(backend_, env_.make_backend(config_, paths_));
-  proposer_ = env_.make_proposer(config_);
+  KEVOLVE_ASSIGN_OR_RETURN(proposer_, env_.make_proposer(config_));
   return Status::Ok();
 }
 
@@ -130,6 +118,7 @@ Status Engine::Replay() {
   KEVOLVE_RETURN_IF_ERROR(place_up_to(INT64_MAX));
   KEVOLVE_ASSIGN_OR_RETURN(auto state, store_->LoadState());
   KEVOLVE_RETURN_IF_ERROR(RestoreState(state));
+  KEVOLVE_RETURN_IF_ERROR(RestoreLlmState());
   log::Info("resumed {}: {} programs, {} evaluations of {}", paths_.dir, programs.size(),
             evaluations_, config_.run.iterations);
   return Status::Ok();
@@ -142,7 +131,27 @@ std::map<std::string, std::string> Engine::StateSnapshot() const {
           {"rejected_edits", std::to_string(rejected_edits_)},
           {"duplicates", std::to_string(duplicates_)},
           {"last_migration_at", std::to_string(last_migration_at_)},
-          {"next_island", std::to_string(next_island_)}};
+          {"next_island", std::to_string(next_island_)},
+          {"next_ticket", std::to_string(next_ticket_)}};
+}
+
+// Spend so far (budgets hold across resumes), what the models said about the programs they
+// made (lineage in prompts), and a ticket number past every recorded call.
+Status Engine::RestoreLlmState() {
+  KEVOLVE_ASSIGN_OR_RETURN(LlmSummary summary, store_->SummarizeLlmCalls());
+  usage_.calls = summary.total.calls;
+  usage_.tokens_in = summary.total.tokens_in;
+  usage_.tokens_out = summary.total.tokens_out;
+  usage_.cost = summary.total.cost;
+  if (summary.total.calls == 0) return Status::Ok();
+  KEVOLVE_ASSIGN_OR_RETURN(std::vector<LlmCall> calls, store_->LoadLlmCalls());
+  for (const LlmCall& c : calls) {
+    next_ticket_ = std::max(next_ticket_, c.proposal + 1);
+    if (c.program_id && (!c.reasoning.empty() || !c.expected_impact.empty())) {
+      notes_[*c.program_id] = prompt::ProgramNote{c.reasoning, c.expected_impact};
+    }
+  }
+  return Status::Ok();
 }
 
 Status Engine::RestoreState(const std::map<std::string, std::string>& state) {
@@ -156,6 +165,8 @@ Status Engine::RestoreState(const std::map<std::string, std::string>& state) {
   KEVOLVE_ASSIGN_OR_RETURN(last_migration_at_, ParseCounter(state, "last_migration_at"));
   KEVOLVE_ASSIGN_OR_RETURN(int64_t island, ParseCounter(state, "next_island"));
   next_island_ = static_cast<int>(island);
+  KEVOLVE_ASSIGN_OR_RETURN(int64_t ticket, ParseCounter(state, "next_ticket"));
+  next_ticket_ = std::max<int64_t>(1, ticket);
   return Status::Ok();
 }
 
@@ -172,55 +183,51 @@ Status Engine::Run(const std::atomic<bool>& stop) {
     if (stop.load()) return Status::Ok();
   }
   const double wall_limit_ms = config_.run.max_wall_seconds * 1000.0;
-  // Keep one more proposal queued than there are slots so no evaluator waits for the
-  // controller between two evaluations.
-  const size_t max_in_flight = static_cast<size_t>(backend_->Slots()) + 1;
-  Status result = Status::Ok();
+  Status result = TrySample();
   std::string stop_reason = "target reached";
-  while (true) {
+  while (result.ok()) {
     const bool out_of_time =
         wall_limit_ms > 0 && static_cast<double>(env_.clock->NowMs() - started_ms_) >= wall_limit_ms;
     if (stop.load() || out_of_time) {
       stop_reason = stop.load() ? "stopped on request" : "wall-clock limit reached";
       break;
     }
-    // Fill the free slots; a round gives up after a bounded number of failed proposals so
-    // finished evaluations are still collected while the mutator struggles.
-    int attempts = 0;
-    while (pending_.size() < max_in_flight &&
-           evaluations_ + static_cast<int64_t>(pending_.size()) < config_.run.iterations &&
-           attempts++ < 64) {
-      auto submitted = SubmitOne();
-      if (!submitted.ok()) {
-        result = submitted.status();
-        break;
+    bool progressed = false;
+    if (result = CollectProposals(0, &progressed); !result.ok()) break;
+    if (result = ConsumeReady(&progressed); !result.ok()) break;
+    SubmitEvaluations();
+    if (result = CollectEvaluations(0, &progressed); !result.ok()) break;
+    if (result = ResolveDone(&progressed); !result.ok()) break;
+    if (tickets_.empty()) {
+      if (result = TrySample(); !result.ok()) break;
+      if (tickets_.empty()) {
+        if (!budget_reason_.empty()) stop_reason = budget_reason_;
+        break;  // the target is reached, or a budget stops the run
       }
-      if (!*submitted && failed_proposals_in_a_row_ >= kMaxFailedProposalsInARow) {
-        result = Status::FailedPrecondition(
-            std::to_string(kMaxFailedProposalsInARow) +
-            " proposals in a row were rejected or duplicates: the search has nothing new to "
-            "try from this population (widen the EVOLVE-BLOCK or add tunable constants)");
-        break;
-      }
+      continue;
     }
-    if (!result.ok()) break;
-    if (pending_.empty()) {
-      if (evaluations_ >= config_.run.iterations) break;
-      continue;  // every proposal failed this round; try again
+    if (progressed) continue;
+    // Nothing finished: wait for whichever kind of work is out.
+    const bool evaluating = backend_->InFlight() > 0;
+    const bool proposing = proposer_->InFlight() > 0;
+    if (evaluating) {
+      result = CollectEvaluations(proposing ? kShortWaitMs : kWaitSliceMs, &progressed);
     }
-    auto done = backend_->WaitNext(kWaitSliceMs);
-    if (!done) continue;
-    result = Commit(*done);
-    if (!result.ok()) break;
+    if (result.ok() && proposing) {
+      result = CollectProposals(evaluating ? 0 : kWaitSliceMs, &progressed);
+    }
   }
-  // In-flight evaluations are abandoned: the backend kills them when it is destroyed.
+  // Work in flight is abandoned: the backend kills its evaluations when it is destroyed, the
+  // proposer cancels its calls.
   Progress p = progress();
   if (!result.ok()) stop_reason = result.ToString();
   events_->Emit("run_end", {{"reason", stop_reason},
                             {"evaluations", p.evaluations},
                             {"best_id", p.best_id},
                             {"best_score", p.best_score},
-                            {"abandoned_in_flight", pending_.size()}});
+                            {"abandoned_in_flight", tickets_.size()},
+                            {"llm_calls", p.llm_calls},
+                            {"llm_cost", p.llm_cost}});
   log::Info("run {}: {} after {} evaluations; best score {} (program {})", paths_.dir,
             stop_reason, p.evaluations, p.best_score, p.best_id);
   return result;
@@ -234,12 +241,12 @@ Status Engine::EvaluateInitial(const std::atomic<bool>& stop) {
   p.code_hash = CodeHash(code);
   p.origin = "initial";
   p.island = 0;
-  pending_[0] = Pending{p};
   backend_->Submit(0, code, config_.run.seed);
   while (!stop.load()) {
     auto done = backend_->WaitNext(kWaitSliceMs);
     if (!done) continue;
-    KEVOLVE_RETURN_IF_ERROR(Commit(*done));
+    p.result = std::move(done->result);
+    KEVOLVE_RETURN_IF_ERROR(Commit(std::move(p), {}, std::nullopt).status());
     const Program* initial = population_->Get(initial_id_);
     if (initial == nullptr || !initial->result.valid) {
       const std::string reason = initial ? initial->result.reason : "not recorded";
@@ -249,113 +256,6 @@ Status Engine::EvaluateInitial(const std::atomic<bool>& stop) {
     }
     return Status::Ok();
   }
-  return Status::Ok();
-}
-
-Result<bool> Engine::SubmitOne() {
-  const Program* best = population_->Best();
-  if (best == nullptr) return Status::Internal("no valid program to start from");
-  ProposalRequest request;
-  if (config_.run.strategy == "hill-climb") {
-    request.parent = best;
-    request.selection = "best";
-  } else if (config_.run.strategy == "random") {
-    request.parent = population_->Get(initial_id_);
-    request.selection = "initial";
-  } else {
-    const int island = next_island_;
-    next_island_ = (next_island_ + 1) % std::max(1, config_.database.islands);
-    KEVOLVE_ASSIGN_OR_RETURN(Selection sel, population_->Sample(island, rng_));
-    request.parent = sel.parent;
-    request.inspirations = std::move(sel.inspirations);
-    request.island = island;
-    request.selection = SelectionModeName(sel.mode);
-  }
-  if (request.parent == nullptr) return Status::Internal("selection returned no parent");
-
-  auto proposal = proposer_->Propose(request, rng_);
-  if (!proposal.ok()) {
-    ++failed_proposals_in_a_row_;
-    return false;
-  }
-  edit::EditOutcome applied = edit::ApplyEdit(request.parent->code, proposal->edit);
-  if (!applied.ok) {
-    ++rejected_edits_;
-    ++failed_proposals_in_a_row_;
-    RejectedEdit rejected;
-    rejected.parent_id = request.parent->id;
-    rejected.origin = proposal->origin;
-    rejected.edit = proposal->edit;
-    rejected.kind = edit::EditRejectionName(applied.rejection.kind);
-    rejected.message = applied.rejection.message;
-    rejected.created_unix_ms = env_.clock->UnixMs();
-    KEVOLVE_RETURN_IF_ERROR(store_->RecordRejectedEdit(rejected, StateSnapshot()).status());
-    return false;
-  }
-  Program candidate;
-  candidate.code = std::move(applied.code);
-  candidate.code_hash = CodeHash(candidate.code);
-  if (population_->FindByHash(candidate.code_hash) != nullptr ||
-      in_flight_hashes_.count(candidate.code_hash) != 0) {
-    ++duplicates_;
-    ++failed_proposals_in_a_row_;
-    return false;
-  }
-  failed_proposals_in_a_row_ = 0;
-  candidate.parent_id = request.parent->id;
-  candidate.generation = request.parent->generation + 1;
-  candidate.island = request.island;
-  candidate.origin = proposal->origin;
-  candidate.edit = std::move(proposal->edit);
-  const int64_t ticket = next_ticket_++;
-  in_flight_hashes_.insert(candidate.code_hash);
-  backend_->Submit(ticket, candidate.code, config_.run.seed);
-  pending_[ticket] = Pending{std::move(candidate)};
-  return true;
-}
-
-Status Engine::Commit(const EvalDone& done) {
-  auto it = pending_.find(done.ticket);
-  if (it == pending_.end()) {
-    return Status::Internal("evaluation finished for unknown ticket " +
-                            std::to_string(done.ticket));
-  }
-  Program program = std::move(it->second.program);
-  pending_.erase(it);
-  in_flight_hashes_.erase(program.code_hash);
-  program.result = done.result;
-  program.created_unix_ms = env_.clock->UnixMs();
-  const bool initial = program.origin == "initial";
-  if (!initial) ++evaluations_;
-  if (program.result.valid) ++valid_;
-
-  // The initial program lives on every island: island 0 holds it, the others get copies
-  // committed in the same transaction (program_id 0 = the program being committed).
-  std::vector<Placement> placements;
-  if (initial && program.result.valid && std::isfinite(program.result.combined_score)) {
-    for (int island = 1; island < config_.database.islands; ++island) {
-      placements.push_back(Placement{0, island, "initial"});
-    }
-  }
-  const Program* previous_best = population_->Best();
-  const double previous_best_score = previous_best ? previous_best->result.combined_score : 0;
-  const bool had_best = previous_best != nullptr;
-  KEVOLVE_ASSIGN_OR_RETURN(int64_t id, store_->CommitProgram(program, placements, StateSnapshot()));
-  program.id = id;
-  if (initial) initial_id_ = id;
-  KEVOLVE_RETURN_IF_ERROR(population_->Insert(program).status());
-  for (const Placement& pl : placements) {
-    KEVOLVE_RETURN_IF_ERROR(population_->Place(id, pl.island));
-  }
-  events_->Emit("program", ResultJson(program));
-  if (program.result.valid &&
-      (!had_best || program.result.combined_score > previous_best_score)) {
-    events_->Emit("new_best", {{"id", id}, {"score", program.result.combined_score}});
-    Status s = WriteFileAtomic(paths_.best(config_.task.initial_program), program.code);
-    if (!s.ok()) log::Warn("could not write best.cc: {}", s.ToString());
-  }
-  KEVOLVE_RETURN_IF_ERROR(MaybeMigrate());
-  ReportProgress();
   return Status::Ok();
 }
 
@@ -376,7 +276,10 @@ Progress Engine::progress() const {
   p.valid = valid_;
   p.rejected_edits = rejected_edits_;
   p.duplicates = duplicates_;
-  p.in_flight = pending_.size();
+  p.in_flight = tickets_.size();
+  p.llm_calls = usage_.calls;
+  p.llm_tokens = usage_.tokens_in + usage_.tokens_out;
+  p.llm_cost = usage_.cost;
   if (const Program* best = population_ ? population_->Best() : nullptr) {
     p.best_score = best->result.combined_score;
     p.best_id = best->id;

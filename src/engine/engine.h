@@ -1,5 +1,18 @@
-// The controller: keeps evaluations in flight, commits each finished one, and feeds the
-// population. One thread (the caller of Run) does all of this; only the EvalBackend has threads.
+// The controller: keeps proposals (LLM calls) and evaluations in flight, commits each finished
+// one, and feeds the population. One thread (the caller of Run) does all of this; only the
+// Proposer and the EvalBackend have threads.
+//
+// Every proposal gets a ticket, in the order the controller samples parents. A ticket resolves
+// into a committed program, a rejected edit (recorded; with an LLM, a repair prompt follows), a
+// duplicate, or no proposal at all. The controller keeps (evaluator slots + proposer
+// concurrency) tickets open, so evaluators never wait for a slow LLM and an LLM never waits for a
+// slow evaluator.
+//
+// Determinism: with one evaluator slot the controller works in ticket order (edits are applied,
+// and tickets resolved, strictly by ticket; a new parent is sampled right after each
+// resolution). The run is then a function of its seed, the proposals and the evaluator's
+// results, whatever the timing: that is what lets `kevolve replay` reproduce a run from its
+// recorded replies. With more slots, results are taken as they come, for throughput.
 //
 // Crash safety: every finished evaluation is committed to run.db in its own transaction together
 // with the controller state (random state, counters), so `kill -9` loses at most the evaluations
@@ -8,9 +21,11 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -21,6 +36,8 @@
 #include "core/status.h"
 #include "engine/backends.h"
 #include "engine/run_folder.h"
+#include "llm/llm.h"
+#include "prompt/prompt.h"
 
 namespace kevolve {
 class Population;
@@ -31,6 +48,9 @@ namespace kevolve::engine {
 
 struct Progress {
   int64_t evaluations = 0;   // evaluated programs, the initial one excluded
+  int64_t llm_calls = 0;     // LLM HTTP attempts recorded (this run and before a resume)
+  int64_t llm_tokens = 0;    // input + output
+  double llm_cost = 0;
   int64_t target = 0;        // run.iterations
   int64_t valid = 0;
   int64_t rejected_edits = 0;
@@ -47,11 +67,13 @@ struct EngineEnv {
   Clock* clock = &RealClock();
   // Built lazily so Resume can use the stored config; tests pass fakes.
   std::function<Result<std::unique_ptr<EvalBackend>>(const Config&, const RunPaths&)> make_backend;
-  std::function<std::unique_ptr<Proposer>(const Config&)> make_proposer;
+  // A lambda returning a plain unique_ptr<Proposer> converts; an error stops Start/Resume.
+  std::function<Result<std::unique_ptr<Proposer>>(const Config&)> make_proposer;
   std::function<void(const Progress&)> on_progress;  // after each commit; may be empty
 };
 
-// The default environment: sandboxed evaluator pool and built-in mutator.
+// The default environment: the sandboxed evaluator pool, and the LLM ensemble when
+// config.llm.models is not empty (else the built-in mutator).
 EngineEnv DefaultEngineEnv();
 
 class Engine {
@@ -77,21 +99,55 @@ class Engine {
   Progress progress() const;
 
  private:
-  struct Pending {
-    Program program;  // everything but id and result
+  enum class Stage { kProposing, kReady, kQueued, kEvaluating, kDone };
+  enum class Outcome { kNone, kEvaluated, kRejected, kDuplicate, kNoProposal };
+  struct Ticket {
+    Stage stage = Stage::kProposing;
+    Outcome outcome = Outcome::kNone;
+    int64_t parent_id = 0;
+    int island = 0;
+    std::string kind;
+    int repair_attempt = 0;
+    std::optional<ProposalDone> done;
+    std::vector<int64_t> call_ids;  // recorded llm_calls of this proposal
+    Program candidate;              // everything but id and result, once the edit applied
+    EvalResult result;
+    std::string rejected_edit, rejection;  // kRejected: the edit and why
+  };
+  struct RepairJob {
+    int64_t parent_id = 0;
+    int island = 0;
+    std::string failed_edit;
+    std::string failure;
+    int attempt = 0;
   };
 
   Engine(Config config, RunPaths paths, EngineEnv env);
   Status Open(bool create, const std::string& config_yaml);
   Status Replay();
+  Status RestoreLlmState();
   Status EvaluateInitial(const std::atomic<bool>& stop);
-  // Proposes, applies and submits one candidate; returns false when nothing was submitted.
-  Result<bool> SubmitOne();
-  Status Commit(const EvalDone& done);
-  Status MaybeMigrate();
   std::map<std::string, std::string> StateSnapshot() const;
   Status RestoreState(const std::map<std::string, std::string>& state);
   void ReportProgress();
+
+  // The ticket pipeline (engine_tickets.cc).
+  bool Ordered() const;
+  bool CanSample();
+  Status TrySample();
+  Result<ProposalRequest> NextRequest();
+  void AddPromptContext(ProposalRequest& request);
+  Status CollectProposals(int64_t timeout_ms, bool* progressed);
+  Status ConsumeReady(bool* progressed);
+  Status Consume(int64_t ticket_id, Ticket& ticket);
+  Status RecordCalls(Ticket& ticket);
+  void SubmitEvaluations();
+  Status CollectEvaluations(int64_t timeout_ms, bool* progressed);
+  Status ResolveDone(bool* progressed);
+  Status Resolve(int64_t ticket_id, Ticket& ticket);
+  Result<int64_t> Commit(Program program, const std::vector<int64_t>& call_ids,
+                const std::optional<double>& feedback);
+  Status MaybeMigrate();
 
   Config config_;
   RunPaths paths_;
@@ -103,14 +159,22 @@ class Engine {
   std::unique_ptr<EventLog> events_;
   Rng rng_;
 
-  std::map<int64_t, Pending> pending_;     // by ticket
+  std::map<int64_t, Ticket> tickets_;      // open tickets, by number
+  std::deque<int64_t> eval_queue_;         // tickets whose candidate waits for a slot
   std::set<std::string> in_flight_hashes_;
+  std::deque<RepairJob> repairs_;          // edits that did not apply, to repair first
+  std::deque<int64_t> failed_programs_;    // LLM programs whose evaluation failed (repairable)
+  std::map<int64_t, prompt::ProgramNote> notes_;  // by program id
+  llm::Usage usage_;                       // LLM spend, counted as tickets resolve
+  std::string budget_reason_;              // set once a budget cap is reached
+  std::string last_proposal_error_;
   int64_t next_ticket_ = 1;
   int64_t evaluations_ = 0;
   int64_t valid_ = 0;
   int64_t rejected_edits_ = 0;
   int64_t duplicates_ = 0;
   int64_t failed_proposals_in_a_row_ = 0;
+  int64_t no_proposal_in_a_row_ = 0;
   int64_t last_migration_at_ = 0;
   int next_island_ = 0;
   int64_t initial_id_ = 0;
