@@ -1,4 +1,5 @@
 #include "engine/engine.h"
+#include "engine/llm_proposer.h"
 
 namespace kevolve::engine {
 
@@ -7,7 +8,10 @@ EngineEnv DefaultEngineEnv() {
   env.make_backend = [](const Config& config, const RunPaths& paths) {
     return MakePoolBackend(config.evaluator, config.task.dir, paths.scratch());
   };
-  env.make_proposer = [](const Config& config) { return MakeMutatorProposer(config.mutator); };
+  env.make_proposer = [](const Config& config) -> Result<std::unique_ptr<Proposer>> {
+    if (config.llm.models.empty()) return MakeMutatorProposer(config.mutator);
+    return MakeOpenAiProposer(config);
+  };
   return env;
 }
 
