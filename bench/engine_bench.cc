@@ -7,6 +7,7 @@
 // are timed with the thread's CPU clock.
 #include <time.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <regex>
@@ -39,7 +40,11 @@ std::string InitialProgram() {
 }
 
 EvalResult Score(const std::string& code) {
-  // Cheap but code-dependent: the sum of the weights' digits stands in for a measured score.
+  // Cheap but code-dependent: the sum of the digits stands in for a measured score. Length is
+  // penalized so programs stay the size of the initial one (duplicated lines would otherwise
+  // grow them without bound, and the benchmark would measure ever longer strings instead of
+  // the controller).
+  static const double kInitialSize = static_cast<double>(InitialProgram().size());
   EvalResult r;
   r.valid = true;
   r.failure = Failure::kNone;
@@ -47,7 +52,7 @@ EvalResult Score(const std::string& code) {
   for (char c : code) {
     if (c >= '0' && c <= '9') s += c - '0';
   }
-  r.combined_score = s;
+  r.combined_score = s - 2.0 * std::abs(static_cast<double>(code.size()) - kInitialSize);
   r.metrics["digits"] = s;
   r.features["len"] = static_cast<double>(code.size() % 100) / 100.0;
   return r;
@@ -101,10 +106,13 @@ int Measure(int64_t before, int64_t measured) {
   if (!(*engine)->Run(no_stop).ok()) return 1;
   const double cpu_s = ThreadCpuSeconds() - start;
   const auto done = (*engine)->progress().evaluations - before;
+  auto best_code = ReadFile((*engine)->paths().best(config->task.initial_program));
   std::printf("programs_in_db=%ld measured_evaluations=%ld controller_cpu_ms_per_program=%.3f "
-              "resume_replay_cpu_s=%.2f\n",
+              "resume_replay_cpu_s=%.2f best_program_bytes=%zu\n",
               static_cast<long>(before), static_cast<long>(done),
-              1000.0 * cpu_s / static_cast<double>(done), replay_s);
+              1000.0 * cpu_s / static_cast<double>(done), replay_s,
+              best_code.ok() ? best_code->size() : size_t{0});
+  std::fflush(stdout);
   (void)RemoveTree(root);
   return 0;
 }

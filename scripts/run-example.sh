@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-scripts/build.sh release
+scripts/build.sh release kevolve
 build/release/src/app/kevolve run examples/bin_packing --iterations 300 "$@"

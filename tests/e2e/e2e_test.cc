@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <set>
 #include <thread>
 
@@ -110,6 +111,34 @@ TEST_F(E2eTest, KillDashNineThenResumeLosesNothingCommitted) {
   auto state = (*store)->LoadState();
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(state->at("evaluations"), "400");
+}
+
+// Counts live processes whose command line contains `marker`. The pattern brackets the first
+// character so the scanning shell's own command line does not match it.
+int ProcessesWith(const std::string& marker) {
+  const std::string pattern = "[" + marker.substr(0, 1) + "]" + marker.substr(1);
+  auto ps = RunCommand({"/bin/sh", "-c",
+                        "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f 2>/dev/null; "
+                        "echo; done | grep -c -- '" + pattern + "' || true"});
+  return std::atoi(ps.out.c_str());
+}
+
+TEST_F(E2eTest, HostileCandidatesAreContainedAndTheRunGoesOn) {
+  const std::string hostile = std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/tasks/hostile";
+  auto run = RunCommand({KevolveBinary(), "run", hostile, "-n", "40", "-o", out_});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto status = RunCommand({KevolveBinary(), "status", RunDir(), "--json"});
+  auto j = ParseJson(status.out);
+  ASSERT_TRUE(j.ok()) << status.out;
+  EXPECT_EQ((*j)["evaluations"], 40);
+  const Json& failures = (*j)["failures"];
+  // Mode 1 and 5 time out, 2 crashes, 3 floods, 6 prints garbage (the mutator draws the mode
+  // from its annotated choices, so over 40 evaluations each kind shows up).
+  for (const char* kind : {"timeout", "crash", "output_limit", "bad_output"}) {
+    EXPECT_TRUE(failures.contains(kind)) << kind << " missing in " << failures.dump();
+  }
+  EXPECT_EQ(ProcessesWith("kevolve-e2e-orphan"), 0) << "a grandchild outlived its evaluation";
+  EXPECT_EQ(ProcessesWith("tests/e2e/tasks/hostile/evaluate"), 0);
 }
 
 TEST_F(E2eTest, UnknownConfigKeyIsAUsageErrorThatSuggestsTheKey) {
