@@ -210,10 +210,14 @@ std::string UtcNow() {
 }
 
 std::string NvidiaSmiClocks() {
-  FILE* pipe = popen(
-      "nvidia-smi --query-gpu=clocks.sm,clocks.mem,clocks.max.sm,temperature.gpu,power.draw,"
-      "power.limit,pstate --format=csv,noheader 2>/dev/null",
-      "r");
+  return NvidiaSmiQuery(
+      "clocks.sm,clocks.mem,clocks.max.sm,temperature.gpu,power.draw,power.limit,pstate");
+}
+
+std::string NvidiaSmiQuery(const std::string& fields) {
+  const std::string command =
+      "nvidia-smi --query-gpu=" + fields + " --format=csv,noheader 2>/dev/null";
+  FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return "unavailable";
   std::string out;
   char buf[256];
@@ -248,6 +252,7 @@ std::string ProvenanceJson(const Workbench& wb, const ProvenanceInputs& in) {
   j += "  \"cuda_runtime_version\": \"" + VersionString(f.runtime_version) + "\",\n";
   j += "  \"cublas_version\": " + std::to_string(f.cublas_version) + ",\n";
   j += "  \"nvcc_version\": \"" KEVOLVE_NVCC_VERSION "\",\n";
+  j += "  \"nvidia_driver\": " + JsonString(NvidiaSmiQuery("driver_version")) + ",\n";
   j += "  \"host\": " + JsonString(host) + ",\n";
   j += "  \"git_commit\": " + JsonString(in.git_commit) + ",\n";
   j += "  \"started_utc\": " + JsonString(in.started_utc) + ",\n";

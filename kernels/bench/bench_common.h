@@ -52,6 +52,8 @@ Result<PerfRow> MeasureCublas(Workbench& wb, const GemmShape& shape, const Timin
 
 std::string UtcNow();  // ISO 8601, seconds
 std::string NvidiaSmiClocks();  // one CSV line of clocks/temperature/power, or "unavailable"
+// `nvidia-smi --query-gpu=FIELDS` for the first GPU, or "unavailable".
+std::string NvidiaSmiQuery(const std::string& fields);
 
 struct ProvenanceInputs {
   std::string table_file;

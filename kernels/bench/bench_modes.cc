@@ -1,6 +1,8 @@
 #include "bench/bench_modes.h"
 
 #include <chrono>
+#include <cmath>
+#include <map>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -8,6 +10,7 @@
 
 #include "bench/bench_common.h"
 #include "core/files.h"
+#include "gemm/gemm_heuristics.h"
 #include "gemm/gemm_operation.h"
 
 namespace kevolve::gemm::bench {
@@ -177,6 +180,52 @@ int RunOneMode(const std::vector<std::string>& args) {
                 ref->median_us / row->median_us);
   }
   return row->status == "ok" ? kExitOk : kExitCheckFailed;
+}
+
+int RunReplayMode(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      {"table", "", "performance table CSV"},
+      {"sms", "132", "multiprocessor count the heuristic is told"},
+      kHelp};
+  Flags f;
+  if (auto code = ParseOrHelp("replay", args, specs, f)) return *code;
+  Result<std::string> text = ReadFile(f.Get("table"));
+  if (!text.ok()) return Fail(text.status(), kExitUsage);
+  Result<std::vector<PerfRow>> rows = ParsePerfTable(*text);
+  if (!rows.ok()) return Fail(rows.status(), kExitUsage);
+  Result<int> sms = f.GetInt("sms");
+  if (!sms.ok()) return Fail(sms.status(), kExitUsage);
+  // shape -> (config -> median) over rows that ran.
+  std::map<std::tuple<int64_t, int64_t, int64_t>, std::map<std::string, double>> by_shape;
+  for (const PerfRow& r : *rows) {
+    if (r.status == "ok") by_shape[{r.m, r.n, r.k}][r.config] = r.median_us;
+  }
+  double log_vs_cublas = 0, log_vs_oracle = 0;
+  int scored = 0, missing = 0;
+  for (const auto& [key, times] : by_shape) {
+    const auto [m, n, k] = key;
+    const auto cublas = times.find("cublas");
+    double oracle = 0;
+    for (const auto& [config, us] : times) {
+      if (config != "cublas" && (oracle == 0 || us < oracle)) oracle = us;
+    }
+    const std::string pick = ToString(SelectGemmConfig({m, n, k, BLayout::kNK}, *sms));
+    const auto chosen = times.find(pick);
+    if (cublas == times.end() || oracle == 0 || chosen == times.end()) {
+      ++missing;
+      std::printf("missing %lldx%lldx%lld %s\n", static_cast<long long>(m),
+                  static_cast<long long>(n), static_cast<long long>(k), pick.c_str());
+      continue;
+    }
+    log_vs_cublas += std::log(cublas->second / chosen->second);
+    log_vs_oracle += std::log(oracle / chosen->second);
+    ++scored;
+  }
+  if (scored == 0) return Fail(Status::InvalidArgument("no shape could be scored"), kExitUsage);
+  std::printf("baseline heuristic over %d shapes (%d without a measured choice): geomean "
+              "%.3f of cuBLAS speed, %.3f of the per-shape best config\n",
+              scored, missing, std::exp(log_vs_cublas / scored), std::exp(log_vs_oracle / scored));
+  return kExitOk;
 }
 
 int RunCeilingsMode(const std::vector<std::string>& args) {

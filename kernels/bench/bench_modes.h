@@ -14,5 +14,7 @@ int RunCheckMode(const std::vector<std::string>& args);
 int RunSweepMode(const std::vector<std::string>& args);
 int RunOneMode(const std::vector<std::string>& args);
 int RunCeilingsMode(const std::vector<std::string>& args);
+// Scores the baseline heuristic (SelectGemmConfig) on a performance table; needs no GPU.
+int RunReplayMode(const std::vector<std::string>& args);
 
 }  // namespace kevolve::gemm::bench

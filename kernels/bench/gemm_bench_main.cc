@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     "  sweep     every config x every shape -> performance table CSV + provenance JSON\n"
     "  run       one config on one shape: check, then time beside cuBLAS\n"
     "  ceilings  measured copy bandwidth and cuBLAS TFLOP/s on this GPU\n"
+    "  replay    score the baseline heuristic on a performance table (no GPU)\n"
     "'kevolve-gemm-bench MODE --help' lists a mode's flags.\n";
 
 }  // namespace
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   if (mode == "sweep") return RunSweepMode(args);
   if (mode == "run") return RunOneMode(args);
   if (mode == "ceilings") return RunCeilingsMode(args);
+  if (mode == "replay") return RunReplayMode(args);
   if (mode == "--help" || mode == "-h" || mode == "help") {
     std::fputs(kUsage, stdout);
     return 0;
