@@ -124,7 +124,9 @@ Status WarmUp(Workbench& wb) {
   const GemmArgs args = wb.Args(s);
   const auto t0 = std::chrono::steady_clock::now();
   while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0) {
-    for (int i = 0; i < 50; ++i) KEVOLVE_RETURN_IF_ERROR(wb.cublas().Run(s, args.a, args.b, args.c));
+    for (int i = 0; i < 50; ++i) {
+      KEVOLVE_RETURN_IF_ERROR(wb.cublas().Run(s, args.a, args.b, args.c));
+    }
     KEVOLVE_RETURN_IF_ERROR(SyncWithTimeout(wb.stream(), 30));
   }
   return Status::Ok();
@@ -273,7 +275,8 @@ std::string ProvenanceJson(const Workbench& wb, const ProvenanceInputs& in) {
   j += "    \"cold_l2\": \"a kernel writes " + std::to_string(2 * f.l2_bytes) +
        " bytes (2x L2) before every timed run\",\n";
   j += "    \"timer\": \"cudaEventRecord before/after each run on one stream\",\n";
-  j += "    \"warmup\": \"1 s of cuBLAS 8192^3 at start (ceilings measured at the end); then per pair runs until " +
+  j += "    \"warmup\": \"1 s of cuBLAS 8192^3 at start (ceilings measured at the end); "
+       "then per pair runs until " +
        Num(t.warmup_ms) + " ms have passed (at least one); cuBLAS rows warm up for 30 ms and are "
        "timed before and after the shape's configs, keeping the lower median\",\n";
   j += "    \"repetitions\": \"one probe run, then ceil(" + Num(t.target_ms) +

@@ -171,7 +171,9 @@ int RunOneMode(const std::vector<std::string>& args) {
               FormatPerfRow(*row).c_str());
   if (Result<std::unique_ptr<GemmOperation>> op = MakeGemmOperation(*config); op.ok()) {
     const GemmArgs launch_args = (*wb)->Args(*shape);
-    if ((*op)->Initialize(launch_args).ok()) std::printf("# launch: %s\n", (*op)->Describe().c_str());
+    if ((*op)->Initialize(launch_args).ok()) {
+      std::printf("# launch: %s\n", (*op)->Describe().c_str());
+    }
   }
   if (row->status == "ok") {
     std::printf("# %.1f TFLOP/s, %.2f TB/s, %.3fx cuBLAS\n",

@@ -147,7 +147,8 @@ Status CheckWorkspaceCap(const GemmOperation& op, const GemmShape& shape) {
   const size_t need = op.WorkspaceBytes(shape);
   if (need <= kMaxWorkspaceBytes) return Status::Ok();
   char buf[160];
-  std::snprintf(buf, sizeof(buf), "split-K workspace of %.1f GiB exceeds the harness cap of %.0f GiB",
+  std::snprintf(buf, sizeof(buf),
+                "split-K workspace of %.1f GiB exceeds the harness cap of %.0f GiB",
                 static_cast<double>(need) / (1 << 30),
                 static_cast<double>(kMaxWorkspaceBytes) / (1 << 30));
   return Status::ResourceExhausted(buf);

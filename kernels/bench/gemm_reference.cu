@@ -328,9 +328,10 @@ Result<SampledCheck> CheckSampledFloat64(const GemmShape& s, const void* a, cons
   double sum_sq = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     // One copy per sampled row of C, not one per element.
-    KEVOLVE_CUDA_RETURN_IF_ERROR(cudaMemcpy(
-        c_row.data(), static_cast<const unsigned char*>(c) + static_cast<size_t>(rows[i]) * n * c_elem,
-        n * c_elem, cudaMemcpyDeviceToHost));
+    const auto* c_bytes = static_cast<const unsigned char*>(c);
+    KEVOLVE_CUDA_RETURN_IF_ERROR(cudaMemcpy(c_row.data(),
+                                            c_bytes + static_cast<size_t>(rows[i]) * n * c_elem,
+                                            n * c_elem, cudaMemcpyDeviceToHost));
     for (size_t j = 0; j < cols.size(); ++j) {
       double acc = 0;
       for (size_t e = 0; e < k; ++e) acc += a_rows[i][e] * b_cols[j][e];

@@ -70,7 +70,8 @@ std::string ToString(const GemmConfig& config);
 Result<GemmConfig> ParseGemmConfig(std::string_view text);
 
 // The part of a config fixed at compile time, as a C identifier fragment, e.g.
-// "wgmma_tma_128x256x64_w2x1_s4_c1" (plus "_tma" for the TMA-store epilogue). Two configs with the same key share a kernel.
+// "wgmma_tma_128x256x64_w2x1_s4_c1" (plus "_tma" for the TMA-store epilogue). Two configs
+// with the same key share a kernel.
 std::string KernelKey(const GemmConfig& config);
 
 // Checks the relations every config of the family must satisfy (positive sizes, split_k >= 1,

@@ -255,7 +255,8 @@ TEST(PerfTableTest, RowsRoundTripAndFailuresHaveNoTimes) {
   const std::string line_refused = bench::FormatPerfRow(refused);
   EXPECT_EQ(line_ok, "1,4096,4096,bf16," + std::string(kCanonical) + ",12.346,12.000,13.000,ok");
   EXPECT_EQ(line_refused,
-            "1,4096,4096,bf16," + std::string(kCanonical) + ",,,,refused: K % 8 != 0; rows unaligned");
+            "1,4096,4096,bf16," + std::string(kCanonical) +
+                ",,,,refused: K % 8 != 0; rows unaligned");
   Result<std::vector<bench::PerfRow>> rows = bench::ParsePerfTable(
       std::string(bench::kPerfTableHeader) + "\n" + line_ok + "\n" + line_refused + "\n");
   ASSERT_TRUE(rows.ok()) << rows.status().ToString();
