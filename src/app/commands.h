@@ -11,6 +11,7 @@ using Command = std::function<int()>;
 
 Command AddRunCommand(CLI::App& app);
 Command AddResumeCommand(CLI::App& app);
+Command AddReplayCommand(CLI::App& app);
 Command AddStatusCommand(CLI::App& app);
 Command AddBestCommand(CLI::App& app);
 Command AddEvalCommand(CLI::App& app);

@@ -59,6 +59,24 @@ Result<Json> StatusJson(const Store& store) {
          {"rejected_edits", s.rejected_edits},
          {"rejected_by_kind", s.rejected_by_kind},
          {"duplicates_skipped", state.count("duplicates") ? std::stoll(state["duplicates"]) : 0}};
+  KEVOLVE_ASSIGN_OR_RETURN(LlmSummary llm, store.SummarizeLlmCalls());
+  if (llm.total.calls > 0) {
+    auto usage = [](const LlmUsageRow& u) {
+      return Json{{"calls", u.calls},
+                  {"tokens_in", u.tokens_in},
+                  {"tokens_out", u.tokens_out},
+                  {"cost", u.cost},
+                  {"latency_ms", u.latency_ms},
+                  {"failures", u.failures}};
+    };
+    Json models = Json::object();
+    for (const auto& [name, row] : llm.by_model) models[name] = usage(row);
+    j["llm"] = usage(llm.total);
+    j["llm"]["models"] = std::move(models);
+  }
+  if (auto replay_of = store.GetMeta("replay_of"); replay_of.ok() && replay_of->has_value()) {
+    j["replay_of"] = **replay_of;
+  }
   if (s.best_id) {
     KEVOLVE_ASSIGN_OR_RETURN(Program best, store.LoadProgram(*s.best_id));
     j["best"] = {{"id", best.id},
@@ -86,6 +104,20 @@ void PrintStatus(const Json& j) {
     std::printf("  rejected:   %-16s %ld\n", name.c_str(), count.get<long>());
   }
   std::printf("duplicates skipped: %ld\n", j["duplicates_skipped"].get<long>());
+  if (j.contains("llm")) {
+    auto line = [](const char* label, const Json& u) {
+      std::printf("%s%ld calls, %ld tokens in, %ld out, cost %.6g, %.1f s waiting\n", label,
+                  u["calls"].get<long>(), u["tokens_in"].get<long>(), u["tokens_out"].get<long>(),
+                  u["cost"].get<double>(), u["latency_ms"].get<double>() / 1000.0);
+      for (auto& [kind, count] : u["failures"].items()) {
+        std::printf("    failed:   %-16s %ld\n", kind.c_str(), count.get<long>());
+      }
+    };
+    line("llm:          ", j["llm"]);
+    for (auto& [model, u] : j["llm"]["models"].items()) {
+      line(("  model " + model + ": ").c_str(), u);
+    }
+  }
   if (j.contains("best")) {
     const Json& b = j["best"];
     std::printf("best:         program %ld, score %.6g (generation %ld, %s)\n", b["id"].get<long>(),

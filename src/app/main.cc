@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::map<std::string, Command> commands = {
       {"run", AddRunCommand(app)},       {"resume", AddResumeCommand(app)},
+      {"replay", AddReplayCommand(app)},
       {"status", AddStatusCommand(app)}, {"best", AddBestCommand(app)},
       {"eval", AddEvalCommand(app)},
   };

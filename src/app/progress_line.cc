@@ -30,13 +30,17 @@ std::string Line(const engine::Progress& p) {
   const double eta = p.evals_per_second > 0
                          ? static_cast<double>(p.target - p.evaluations) / p.evals_per_second
                          : -1;
-  char buf[256];
-  std::snprintf(buf, sizeof(buf),
+  char buf[320];
+  int n = std::snprintf(buf, sizeof(buf),
                 "evals %ld/%ld  best %.6g (#%ld)  valid %.0f%%  %.2f evals/s  ETA %s  "
                 "rejected %ld  dup %ld",
                 static_cast<long>(p.evaluations), static_cast<long>(p.target), p.best_score,
                 static_cast<long>(p.best_id), valid_pct, p.evals_per_second, Duration(eta).c_str(),
                 static_cast<long>(p.rejected_edits), static_cast<long>(p.duplicates));
+  if (p.llm_calls > 0 && n > 0 && static_cast<size_t>(n) < sizeof(buf)) {
+    std::snprintf(buf + n, sizeof(buf) - static_cast<size_t>(n), "  llm %ld calls %.4g",
+                  static_cast<long>(p.llm_calls), p.llm_cost);
+  }
   return buf;
 }
 

@@ -1,6 +1,7 @@
-// `kevolve run TASK` and `kevolve resume RUN`.
+// `kevolve run TASK`, `kevolve resume RUN` and `kevolve replay RUN`.
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 #include "app/commands.h"
@@ -8,7 +9,10 @@
 #include "app/progress_line.h"
 #include "config/load.h"
 #include "core/log.h"
+#include "core/files.h"
 #include "engine/engine.h"
+#include "engine/llm_proposer.h"
+#include "store/store.h"
 
 namespace kevolve::app {
 namespace {
@@ -33,7 +37,56 @@ struct RunFlags {
   int workers = 0;
   std::string output_dir;
   std::vector<std::string> sets;
+  std::string llm_config;
+  std::string llm_base_url;
+  std::string llm_model;
+  std::string llm_api_key_env;
+  CLI::Option* llm_api_key_env_option = nullptr;  // given, even as "" (= no key)
 };
+
+// Reads an --llm-config file: a YAML file with one `llm:` section, which replaces the task's.
+Status MergeLlmConfig(const std::string& path, Config& config) {
+  KEVOLVE_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  KEVOLVE_ASSIGN_OR_RETURN(Config file, ParseConfig(text, path, ""));
+  Config others = file;
+  others.llm = LlmConfig{};
+  if (ConfigToJson(others) != ConfigToJson(Config{})) {
+    return Status::InvalidArgument(path + ": an --llm-config file holds only an llm: section");
+  }
+  config.llm = std::move(file.llm);
+  return Status::Ok();
+}
+
+Status ApplyLlmFlags(const RunFlags& f, Config& config) {
+  if (!f.llm_config.empty()) KEVOLVE_RETURN_IF_ERROR(MergeLlmConfig(f.llm_config, config));
+  if (!f.llm_base_url.empty()) {
+    KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, "llm.base_url", f.llm_base_url));
+  }
+  if (f.llm_api_key_env_option != nullptr && f.llm_api_key_env_option->count() > 0) {
+    KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, "llm.api_key_env", f.llm_api_key_env));
+  }
+  if (!f.llm_model.empty()) {
+    LlmModelConfig model;
+    model.name = f.llm_model;
+    model.model = f.llm_model;
+    config.llm.models = {model};
+  }
+  return Status::Ok();
+}
+
+std::vector<std::pair<std::string, std::string>> SplitSets(const std::vector<std::string>& sets,
+                                                          Status* status) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& kv : sets) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos) {
+      *status = Status::InvalidArgument("--set '" + kv + "' must look like key.path=value");
+      return {};
+    }
+    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return out;
+}
 
 // Flags and their KEVOLVE_* twins override the task's kevolve.yaml (flag > environment > file).
 Status ApplyFlags(const RunFlags& f, Config& config) {
@@ -48,6 +101,7 @@ Status ApplyFlags(const RunFlags& f, Config& config) {
   if (!f.output_dir.empty()) {
     KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, "run.output_dir", f.output_dir));
   }
+  KEVOLVE_RETURN_IF_ERROR(ApplyLlmFlags(f, config));
   for (const std::string& kv : f.sets) {
     const size_t eq = kv.find('=');
     if (eq == std::string::npos) {
@@ -72,6 +126,11 @@ int Drive(engine::Engine& engine) {
   if (g_stop.load()) {
     std::fprintf(stderr, "stopped; continue with: kevolve resume %s\n", engine.paths().dir.c_str());
     return kExitInterrupted;
+  }
+  if (engine.stop_reason().rfind("llm.budget.", 0) == 0) {
+    const std::string key = engine.stop_reason().substr(0, engine.stop_reason().find(' '));
+    std::fprintf(stderr, "stopped: %s; continue with: kevolve resume %s --set %s=<higher>\n",
+                 engine.stop_reason().c_str(), engine.paths().dir.c_str(), key.c_str());
   }
   return kExitOk;
 }
@@ -99,6 +158,20 @@ Command AddRunCommand(CLI::App& app) {
   cmd->add_option("-o,--output-dir", flags->output_dir, "Where run folders go (default: run.output_dir)")
       ->envname("KEVOLVE_OUTPUT_DIR");
   cmd->add_option("--set", flags->sets, "Override any config key: --set evaluator.timeout_seconds=30");
+  cmd->add_option("--llm-config", flags->llm_config,
+                  "YAML file with an llm: section that replaces the task's (examples/llm/*.yaml)")
+      ->envname("KEVOLVE_LLM_CONFIG");
+  cmd->add_option("--llm-base-url", flags->llm_base_url,
+                  "Base URL of an OpenAI-compatible API, e.g. http://localhost:8000/v1")
+      ->envname("KEVOLVE_LLM_BASE_URL");
+  cmd->add_option("--llm-model", flags->llm_model,
+                  "Use this one model (replaces llm.models; default: the task's models)")
+      ->envname("KEVOLVE_LLM_MODEL");
+  flags->llm_api_key_env_option =
+      cmd->add_option("--llm-api-key-env", flags->llm_api_key_env,
+                      "Environment variable that holds the API key (\"\" = none; default: "
+                      "llm.api_key_env)")
+          ->envname("KEVOLVE_LLM_API_KEY_ENV");
   return [flags]() -> int {
     auto config = LoadTaskConfig(flags->task);
     if (!config.ok()) return Fail(config.status());
@@ -128,11 +201,74 @@ Command AddResumeCommand(CLI::App& app) {
   cmd->add_option("-o,--output-dir", *output_dir, "Where run folders are")
       ->envname("KEVOLVE_OUTPUT_DIR")
       ->capture_default_str();
-  return [run, iterations, output_dir]() -> int {
+  auto sets = std::make_shared<std::vector<std::string>>();
+  cmd->add_option("--set", *sets,
+                  "Change a key of the stored config: --set llm.budget.max_cost=20");
+  return [run, iterations, output_dir, sets]() -> int {
     auto paths = engine::FindRun(*run, *output_dir);
     if (!paths.ok()) return Fail(paths.status());
+    Status split = Status::Ok();
+    auto overrides = SplitSets(*sets, &split);
+    if (!split.ok()) return Fail(split);
     ProgressLine line;
-    auto engine = engine::Engine::Resume(*paths, EnvWithProgress(line), *iterations);
+    auto engine = engine::Engine::Resume(*paths, EnvWithProgress(line), *iterations, overrides);
+    if (!engine.ok()) return Fail(engine.status());
+    const int code = Drive(**engine);
+    line.Finish();
+    return code;
+  };
+}
+
+Command AddReplayCommand(CLI::App& app) {
+  auto run = std::make_shared<std::string>();
+  auto output_dir = std::make_shared<std::string>("runs");
+  auto into = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand(
+      "replay", "Re-run a run from its recorded LLM replies, into a new run folder");
+  cmd->add_option("run", *run, "Run folder, or run id under --output-dir")->required();
+  cmd->add_option("-o,--output-dir", *output_dir, "Where run folders are")
+      ->envname("KEVOLVE_OUTPUT_DIR")
+      ->capture_default_str();
+  cmd->add_option("--into", *into, "Folder for the new run (default: beside the recorded run)");
+  return [run, output_dir, into]() -> int {
+    auto paths = engine::FindRun(*run, *output_dir);
+    if (!paths.ok()) return Fail(paths.status());
+    std::vector<LlmCall> calls;
+    Config config;
+    {
+      auto store = Store::Open(paths->db(), Store::Mode::kReadOnly);
+      if (!store.ok()) return Fail(store.status());
+      auto yaml = (*store)->GetMeta("config_yaml");
+      auto task_dir = (*store)->GetMeta("task_dir");
+      if (!yaml.ok() || !task_dir.ok() || !yaml->has_value() || !task_dir->has_value()) {
+        return Fail(Status::FailedPrecondition(paths->dir + " has no stored config"));
+      }
+      auto parsed = ParseConfig(**yaml, paths->db() + ":config", **task_dir);
+      if (!parsed.ok()) return Fail(parsed.status());
+      config = std::move(*parsed);
+      auto summary = (*store)->Summarize();
+      auto loaded = (*store)->LoadLlmCalls();
+      if (!summary.ok()) return Fail(summary.status());
+      if (!loaded.ok()) return Fail(loaded.status());
+      calls = std::move(*loaded);
+      // As many evaluations as the recorded run made; nothing is spent, so no budget applies.
+      config.run.iterations = std::max<int64_t>(0, summary->programs - 1);
+    }
+    config.run.max_wall_seconds = 0;
+    config.llm.budget = LlmBudgetConfig{};
+    config.run.output_dir =
+        into->empty() ? std::filesystem::path(paths->dir).parent_path().string() : *into;
+    if (Status s = ValidateConfig(config); !s.ok()) return Fail(s);
+    ProgressLine line;
+    engine::EngineEnv env = EnvWithProgress(line);
+    env.extra_meta["replay_of"] = paths->dir;
+    env.make_proposer = [calls](const Config& c) -> Result<std::unique_ptr<engine::Proposer>> {
+      if (c.llm.models.empty()) return engine::MakeMutatorProposer(c.mutator);
+      return engine::MakeReplayProposer(c, calls);
+    };
+    std::fprintf(stderr, "replaying %s (%zu recorded LLM attempts)\n", paths->dir.c_str(),
+                 calls.size());
+    auto engine = engine::Engine::Start(config, ConfigToYaml(config), std::move(env));
     if (!engine.ok()) return Fail(engine.status());
     const int code = Drive(**engine);
     line.Finish();

@@ -54,8 +54,9 @@ Result<std::unique_ptr<Engine>> Engine::Start(const Config& config, const std::s
   return engine;
 }
 
-Result<std::unique_ptr<Engine>> Engine::Resume(const RunPaths& paths, EngineEnv env,
-                                               int64_t iterations) {
+Result<std::unique_ptr<Engine>> Engine::Resume(
+    const RunPaths& paths, EngineEnv env, int64_t iterations,
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
   KEVOLVE_ASSIGN_OR_RETURN(auto store, Store::Open(paths.db()));
   KEVOLVE_ASSIGN_OR_RETURN(auto yaml, store->GetMeta("config_yaml"));
   KEVOLVE_ASSIGN_OR_RETURN(auto task_dir, store->GetMeta("task_dir"));
@@ -65,9 +66,19 @@ Result<std::unique_ptr<Engine>> Engine::Resume(const RunPaths& paths, EngineEnv 
   }
   KEVOLVE_ASSIGN_OR_RETURN(Config config, ParseConfig(*yaml, paths.db() + ":config", *task_dir));
   if (iterations > 0) config.run.iterations = iterations;
+  std::string stored_yaml = *yaml;
+  if (!overrides.empty()) {
+    for (const auto& [key, value] : overrides) {
+      KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, key, value).WithContext("--set " + key));
+    }
+    KEVOLVE_RETURN_IF_ERROR(ValidateConfig(config));
+    stored_yaml = ConfigToYaml(config);
+    KEVOLVE_RETURN_IF_ERROR(store->PutMeta("config_yaml", stored_yaml));
+    KEVOLVE_RETURN_IF_ERROR(WriteFileAtomic(paths.config(), stored_yaml));
+  }
   std::unique_ptr<Engine> engine(new Engine(std::move(config), paths, std::move(env)));
   engine->store_ = std::move(store);
-  KEVOLVE_RETURN_IF_ERROR(engine->Open(/*create=*/false, *yaml));
+  KEVOLVE_RETURN_IF_ERROR(engine->Open(/*create=*/false, stored_yaml));
   return engine;
 }
 
@@ -83,6 +94,9 @@ Status Engine::Open(bool create, const std::string& config_yaml) {
     KEVOLVE_RETURN_IF_ERROR(store_->PutMeta("strategy", config_.run.strategy));
     KEVOLVE_RETURN_IF_ERROR(
         store_->PutMeta("created_unix_ms", std::to_string(env_.clock->UnixMs())));
+    for (const auto& [key, value] : env_.extra_meta) {
+      KEVOLVE_RETURN_IF_ERROR(store_->PutMeta(key, value));
+    }
     KEVOLVE_RETURN_IF_ERROR(WriteFileAtomic(paths_.config(), config_yaml));
   } else {
     KEVOLVE_RETURN_IF_ERROR(Replay());
@@ -221,6 +235,7 @@ Status Engine::Run(const std::atomic<bool>& stop) {
   // proposer cancels its calls.
   Progress p = progress();
   if (!result.ok()) stop_reason = result.ToString();
+  stop_reason_ = stop_reason;
   events_->Emit("run_end", {{"reason", stop_reason},
                             {"evaluations", p.evaluations},
                             {"best_id", p.best_id},

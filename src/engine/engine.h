@@ -28,6 +28,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "core/clock.h"
@@ -70,6 +72,8 @@ struct EngineEnv {
   // A lambda returning a plain unique_ptr<Proposer> converts; an error stops Start/Resume.
   std::function<Result<std::unique_ptr<Proposer>>(const Config&)> make_proposer;
   std::function<void(const Progress&)> on_progress;  // after each commit; may be empty
+  // Written to run.db's meta when a run is created (e.g. "replay_of").
+  std::map<std::string, std::string> extra_meta;
 };
 
 // The default environment: the sandboxed evaluator pool, and the LLM ensemble when
@@ -85,9 +89,12 @@ class Engine {
   static Result<std::unique_ptr<Engine>> Start(const Config& config,
                                                const std::string& config_yaml, EngineEnv env);
   // Reopens a run, restores population, counters and random state. `iterations`, when > 0,
-  // replaces the run's target (total evaluations, not additional ones).
-  static Result<std::unique_ptr<Engine>> Resume(const RunPaths& paths, EngineEnv env,
-                                                int64_t iterations = 0);
+  // replaces the run's target (total evaluations, not additional ones). `overrides` (dotted key,
+  // value) change the stored config, as ApplyOverride does (a raised llm.budget, say); the
+  // result must pass ValidateConfig and becomes the run's stored config.
+  static Result<std::unique_ptr<Engine>> Resume(
+      const RunPaths& paths, EngineEnv env, int64_t iterations = 0,
+      const std::vector<std::pair<std::string, std::string>>& overrides = {});
 
   // Runs until the target is reached, `stop` becomes true, or the wall-clock limit passes.
   // Returns OK in all three cases (a stopped run is resumable); an error only when the run
@@ -95,6 +102,8 @@ class Engine {
   Status Run(const std::atomic<bool>& stop);
 
   const RunPaths& paths() const { return paths_; }
+  // Why the last Run ended: "target reached", "stopped on request", a budget cap...
+  const std::string& stop_reason() const { return stop_reason_; }
   const Config& config() const { return config_; }
   Progress progress() const;
 
@@ -168,6 +177,7 @@ class Engine {
   llm::Usage usage_;                       // LLM spend, counted as tickets resolve
   std::string budget_reason_;              // set once a budget cap is reached
   std::string last_proposal_error_;
+  std::string stop_reason_;
   int64_t next_ticket_ = 1;
   int64_t evaluations_ = 0;
   int64_t valid_ = 0;
