@@ -238,6 +238,30 @@ TEST_F(LlmE2eTest, ABudgetStopsTheRunResumably) {
   EXPECT_EQ(j["evaluations"], 30);
 }
 
+TEST_F(LlmE2eTest, AnLlmConfigFileReplacesTheTasksLlmSection) {
+  LlmTestServer server(testing::MutatorResponder);
+  ASSERT_TRUE(MakeDirs(out_).ok());
+  const std::string file = out_ + "/local.yaml";
+  ASSERT_TRUE(WriteFileAtomic(file, "llm:\n  base_url: " + server.base_url() +
+                                        "\n  api_key_env: \"\"\n  models:\n"
+                                        "    - {name: local, model: tiny}\n")
+                  .ok());
+  auto run = RunCommand({KevolveBinary(), "run", kToy, "-n", "4", "-o", out_ + "/runs",
+                         "--llm-config", file});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_FALSE(server.requests().empty());
+  EXPECT_EQ(server.requests()[0].json["model"], "tiny");
+  EXPECT_EQ(server.requests()[0].authorization, "");  // no key configured, none sent
+  const Json j = Status(RunDirs(out_ + "/runs").at(0));
+  EXPECT_EQ(j["evaluations"], 4);
+  EXPECT_TRUE(j["llm"]["models"].contains("local"));
+
+  ASSERT_TRUE(WriteFileAtomic(file, "llm: {}\nrun: {iterations: 3}\n").ok());
+  auto bad = RunCommand({KevolveBinary(), "run", kToy, "-o", out_ + "/runs", "--llm-config", file});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("holds only an llm: section"), std::string::npos) << bad.err;
+}
+
 TEST_F(LlmE2eTest, AnUnsetKeyVariableStopsBeforeAnyCall) {
   LlmTestServer server(testing::MutatorResponder);
   unsetenv(kKeyVar);
