@@ -39,6 +39,7 @@ struct LimitsConfig {
   int64_t processes = 64;           // processes (threads count) the evaluation may have at once
   int64_t file_size_mb = 256;       // RLIMIT_FSIZE, MiB
   int64_t output_bytes = 1 << 20;   // cap on captured stdout and on stderr, each
+  int64_t disk_mb = 1024;           // cap on what an evaluation writes to disk (scratch, tmp), MiB
 };
 
 struct EvaluatorConfig {
@@ -55,6 +56,8 @@ struct EvaluatorConfig {
   std::map<std::string, std::string> env;  // extra variables set for the evaluator
   std::vector<std::string> devices;  // slot i gets CUDA_VISIBLE_DEVICES=devices[i % size]
   bool gpu = false;                  // pass GPU device nodes into the sandbox
+  // bwrap: paths outside the task folder the evaluator may read (relative to the task folder).
+  std::vector<std::string> read_paths;
   std::string program_filename = "program.cc";  // name of the candidate file in the workdir
 };
 

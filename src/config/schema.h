@@ -101,6 +101,9 @@ void VisitKeys(Is<LimitsConfig> auto& s, auto&& visit) {
         KeyDoc{"MiB", "Largest file the evaluation may write (RLIMIT_FSIZE)."});
   visit("output_bytes", s.output_bytes,
         KeyDoc{"bytes", "Cap on captured stdout and on captured stderr, each."});
+  visit("disk_mb", s.disk_mb,
+        KeyDoc{"MiB", "Cap on what the evaluation writes to disk (scratch folder, temporary "
+                      "folders); passing it kills the process tree."});
 }
 
 void VisitKeys(Is<EvaluatorConfig> auto& s, auto&& visit) {
@@ -127,6 +130,10 @@ void VisitKeys(Is<EvaluatorConfig> auto& s, auto&& visit) {
         KeyDoc{"", "Worker slot i gets CUDA_VISIBLE_DEVICES=devices[i mod count]; empty = "
                    "the variable is left alone."});
   visit("gpu", s.gpu, KeyDoc{"", "Pass GPU device nodes into the sandbox."});
+  visit("read_paths", s.read_paths,
+        KeyDoc{"", "Under sandbox bwrap, files or folders outside the task folder the evaluator "
+                   "may read (relative to the task folder, or absolute); nothing else outside "
+                   "the system folders is visible."});
   visit("program_filename", s.program_filename,
         KeyDoc{"", "File name of the candidate program in the evaluation's scratch folder."});
 }

@@ -136,6 +136,7 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
   check.AtLeast("evaluator.limits.processes", limits.processes, 1);
   check.AtLeast("evaluator.limits.file_size_mb", limits.file_size_mb, 1);
   check.AtLeast("evaluator.limits.output_bytes", limits.output_bytes, 1);
+  check.AtLeast("evaluator.limits.disk_mb", limits.disk_mb, 1);
   check.OneOf("evaluator.sandbox", e.sandbox, {"auto", "process", "bwrap"});
   for (size_t i = 0; i < e.env_allow.size(); ++i) {
     check.EnvName("evaluator.env_allow[" + std::to_string(i) + "]", e.env_allow[i]);
@@ -145,6 +146,9 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
     check.NotEmpty("evaluator.devices[" + std::to_string(i) + "]", e.devices[i]);
   }
   check.PlainName("evaluator.program_filename", e.program_filename);
+  for (size_t i = 0; i < e.read_paths.size(); ++i) {
+    check.NotEmpty("evaluator.read_paths[" + std::to_string(i) + "]", e.read_paths[i]);
+  }
 }
 
 void CheckDatabase(const DatabaseConfig& d, Checker& check) {
