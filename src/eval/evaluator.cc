@@ -159,6 +159,25 @@ Status CheckCommandExists(const EvaluatorConfig& config, const std::string& task
   return Status::Ok();
 }
 
+// evaluator.read_paths as absolute paths (relative ones against the task folder); each must
+// exist, so that a typo is a config error and not an evaluator that cannot find its data.
+Result<std::vector<std::string>> ResolveReadPaths(const std::vector<std::string>& paths,
+                                                  const std::string& task_dir) {
+  std::vector<std::string> resolved;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const fs::path path = paths[i].empty() || paths[i][0] == '/'
+                              ? fs::path(paths[i])
+                              : fs::path(task_dir) / paths[i];
+    const std::string absolute = path.lexically_normal().string();
+    if (paths[i].empty() || !PathExists(absolute)) {
+      return Status::NotFound("evaluator.read_paths[" + std::to_string(i) + "] '" + paths[i] +
+                              "' does not exist (looked for " + absolute + ")");
+    }
+    resolved.push_back(absolute);
+  }
+  return resolved;
+}
+
 std::vector<std::string> GpuNodes() {
   std::vector<std::string> nodes;
   std::error_code ec;
@@ -247,19 +266,25 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
     if (const char* value = std::getenv(name.c_str())) inherited[name] = value;
   }
   KEVOLVE_RETURN_IF_ERROR(CheckCommandExists(config, options.task_dir, inherited));
+  KEVOLVE_ASSIGN_OR_RETURN(std::vector<std::string> read_paths,
+                           ResolveReadPaths(config.read_paths, options.task_dir));
   std::vector<std::string> gpu_nodes = config.gpu ? GpuNodes() : std::vector<std::string>{};
+  std::vector<std::string> ro_binds = {options.task_dir};
+  ro_binds.insert(ro_binds.end(), read_paths.begin(), read_paths.end());
   return std::unique_ptr<Evaluator>(new Evaluator(config, std::move(options), mode,
-                                                  std::move(inherited), std::move(gpu_nodes)));
+                                                  std::move(inherited), std::move(gpu_nodes),
+                                                  std::move(ro_binds)));
 }
 
 Evaluator::Evaluator(EvaluatorConfig config, EvaluatorOptions options, SandboxMode mode,
                      std::map<std::string, std::string> inherited,
-                     std::vector<std::string> gpu_nodes)
+                     std::vector<std::string> gpu_nodes, std::vector<std::string> ro_binds)
     : config_(std::move(config)),
       options_(std::move(options)),
       mode_(mode),
       inherited_(std::move(inherited)),
-      gpu_nodes_(std::move(gpu_nodes)) {}
+      gpu_nodes_(std::move(gpu_nodes)),
+      ro_binds_(std::move(ro_binds)) {}
 
 std::optional<uint32_t> Evaluator::SlotUid(int slot) const {
   if (!internal::ProbeNamespaces().can_switch_uid) return std::nullopt;
@@ -308,6 +333,10 @@ std::vector<std::string> Evaluator::Environment(int stage, const std::string& wo
   vars["KEVOLVE_WORKDIR"] = workdir;
   vars["KEVOLVE_PROGRAM"] = (fs::path(workdir) / config_.program_filename).string();
   vars["KEVOLVE_TASK_DIR"] = options_.task_dir;
+  // What contains this evaluation, so an evaluator can tell whether `kill -KILL -1` reaches
+  // only the processes its candidate left (docs/security.md, "Forged results").
+  vars["KEVOLVE_SANDBOX"] = mode_ == SandboxMode::kBwrap ? "bwrap" : "process";
+  vars["KEVOLVE_CONTAINMENT"] = ContainmentName(DetectSandbox().containment);
   if (!config_.devices.empty()) {
     const size_t index = static_cast<size_t>(std::max(slot, 0)) % config_.devices.size();
     vars["CUDA_VISIBLE_DEVICES"] = config_.devices[index];
@@ -334,7 +363,7 @@ SandboxSpec Evaluator::StageSpec(int stage, const std::string& workdir, uint64_t
   spec.gpu = config_.gpu;
   spec.run_as_uid = SlotUid(slot);
   spec.mode = mode_;
-  spec.ro_binds = {options_.task_dir};
+  spec.ro_binds = ro_binds_;
   spec.dev_binds = gpu_nodes_;
   spec.cancel = cancel;
   return spec;

@@ -31,7 +31,8 @@ class Evaluator {
   // Validates the config against the machine. Errors:
   //   InvalidArgument     empty command, unknown placeholder, bad timeout, bad program_filename,
   //                       unknown sandbox mode, a secret-looking name in env_allow
-  //   NotFound            the task folder, or the evaluator command, does not exist
+  //   NotFound            the task folder, the evaluator command, or one of
+  //                       evaluator.read_paths does not exist
   //   FailedPrecondition  sandbox "bwrap" asked for where bwrap cannot run (says why)
   //   Unavailable         the scratch root cannot be created
   // The environment variables named by env_allow are read now, once.
@@ -61,7 +62,8 @@ class Evaluator {
 
  private:
   Evaluator(EvaluatorConfig config, EvaluatorOptions options, SandboxMode mode,
-            std::map<std::string, std::string> inherited, std::vector<std::string> gpu_nodes);
+            std::map<std::string, std::string> inherited, std::vector<std::string> gpu_nodes,
+            std::vector<std::string> ro_binds);
 
   int StageCount() const;
   std::string StageName(int stage) const;
@@ -77,6 +79,7 @@ class Evaluator {
   SandboxMode mode_;
   std::map<std::string, std::string> inherited_;  // env_allow names and their values at Create
   std::vector<std::string> gpu_nodes_;            // /dev/nvidia* when config.gpu
+  std::vector<std::string> ro_binds_;  // bwrap: the task folder and evaluator.read_paths
 };
 
 }  // namespace kevolve::eval

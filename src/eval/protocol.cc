@@ -11,6 +11,7 @@
 
 #include "core/json.h"
 #include "core/text.h"
+#include "eval/disk_usage.h"
 
 namespace kevolve::eval {
 namespace {
@@ -208,6 +209,10 @@ bool MentionsMemory(std::string_view stderr_text) {
                      [&](std::string_view w) { return lower.find(w) != std::string::npos; });
 }
 
+bool MentionsNoSpace(std::string_view stderr_text) {
+  return stderr_text.find("No space left on device") != std::string_view::npos;
+}
+
 std::string Number(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%g", value);
@@ -238,6 +243,10 @@ std::string LimitHint(const ProcessOutcome& o, const LimitsConfig& limits) {
              " MiB limit (evaluator.limits.memory_mb)";
     }
   }
+  if (MentionsNoSpace(o.stderr_text)) {
+    return "; no space left for the evaluation's files (evaluator.limits.disk_mb: " +
+           std::to_string(limits.disk_mb) + " MiB)";
+  }
   if (limits.cpu_seconds > 0 && o.term_signal == SIGKILL &&
       static_cast<double>(o.cpu_ms) >= limits.cpu_seconds * 1000.0) {
     return "; CPU time limit reached (evaluator.limits.cpu_seconds)";
@@ -259,6 +268,16 @@ EvalResult ProcessFailure(const ProcessOutcome& o, const OutcomeContext& context
                   std::string(o.stdout_truncated ? "stdout" : "stderr") + " passed its cap of " +
                       std::to_string(context.limits.output_bytes) +
                       " bytes (evaluator.limits.output_bytes); the process tree was killed");
+  }
+  if (o.killed_for_disk) {
+    const int64_t cap = context.limits.disk_mb;
+    return Failed(Failure::kOutputLimit,
+                  cap > 0 && o.disk_peak_bytes > (cap << 20)
+                      ? "wrote more than " + std::to_string(cap) +
+                            " MiB to disk (evaluator.limits.disk_mb); the process tree was killed"
+                      : "created more than " + std::to_string(internal::MaxEntries(cap)) +
+                            " files and folders (64 per MiB of evaluator.limits.disk_mb); the "
+                            "process tree was killed");
   }
   if (o.timed_out) {
     return Failed(Failure::kTimeout, "no result within " + Seconds(context.timeout_ms) +

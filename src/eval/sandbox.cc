@@ -21,6 +21,7 @@
 #include <optional>
 #include <utility>
 
+#include "eval/disk_usage.h"
 #include "eval/sandbox_internal.h"
 
 namespace kevolve::eval {
@@ -34,6 +35,7 @@ constexpr int64_t kTickMs = 50;          // longest sleep between cancellation c
 constexpr int64_t kBackstopMs = 2'000;   // after asking the supervisor to kill, before killing it
 constexpr int64_t kDrainMs = 200;        // how long leftover writers may hold stdout (no PID ns)
 constexpr int kReadsPerRound = 16;       // bounded, so a flood cannot starve the deadline checks
+constexpr int64_t kDiskPollMs = 100;     // how often what a run wrote to disk is added up
 constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
 constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::max();
 
@@ -91,7 +93,10 @@ struct Launch {
   std::vector<ChildRlimit> rlimits;
   unsigned long clone_flags = 0;
   bool pid_namespace = false;
+  bool net_namespace = false;
   bool switch_user = false;
+  // Process mode as another uid: the shared temporary folders are watched for its files too.
+  bool watch_shared_tmp = false;
   uid_t uid = 0;
   gid_t gid = 0;
 };
@@ -160,22 +165,6 @@ std::vector<ChildRlimit> BuildRlimits(const SandboxSpec& spec, int64_t nproc) {
   return limits;
 }
 
-std::vector<std::string> BwrapArgv(const SandboxSpec& spec, const std::string& bwrap,
-                                   const std::string& command) {
-  std::vector<std::string> argv = {bwrap,  "--die-with-parent", "--unshare-all", "--new-session",
-                                   "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                                   "--tmpfs", "/tmp"};
-  for (const std::string& dev : spec.dev_binds) argv.insert(argv.end(), {"--dev-bind-try", dev, dev});
-  for (const std::string& dir : spec.ro_binds) argv.insert(argv.end(), {"--ro-bind", dir, dir});
-  if (!spec.workdir.empty()) {
-    argv.insert(argv.end(), {"--bind", spec.workdir, spec.workdir, "--chdir", spec.workdir});
-  }
-  argv.push_back("--");
-  argv.push_back(command);
-  argv.insert(argv.end(), spec.argv.begin() + 1, spec.argv.end());
-  return argv;
-}
-
 Result<Launch> PrepareLaunch(const SandboxSpec& spec, const internal::NamespaceSupport& support) {
   if (spec.argv.empty() || spec.argv[0].empty()) {
     return Status::InvalidArgument("sandbox: the command is empty");
@@ -203,7 +192,7 @@ Result<Launch> PrepareLaunch(const SandboxSpec& spec, const internal::NamespaceS
       return Status::FailedPrecondition("sandbox mode bwrap: bwrap was not found on PATH");
     }
     launch.exec_path = bwrap_path;
-    launch.argv = BwrapArgv(spec, bwrap_path, command);
+    launch.argv = internal::BwrapArgv(spec, bwrap_path, command);
   } else {
     launch.exec_path = command;
     launch.argv = spec.argv;
@@ -216,6 +205,12 @@ Result<Launch> PrepareLaunch(const SandboxSpec& spec, const internal::NamespaceS
     launch.clone_flags = CLONE_NEWUSER | CLONE_NEWPID;
     launch.pid_namespace = true;
   }
+  if (launch.pid_namespace && support.network_namespace) {
+    // No network but a loopback device, and System V IPC objects that die with the run.
+    launch.clone_flags |= CLONE_NEWNET | CLONE_NEWIPC;
+    launch.net_namespace = true;
+  }
+  launch.watch_shared_tmp = launch.switch_user && !bwrap;
   int64_t nproc = 0;
   if (spec.limits.processes > 0) {
     const int64_t bwrap_own = bwrap ? 2 : 0;  // bwrap and its PID 1
@@ -265,17 +260,37 @@ bool ReadAvailable(Capture& c) {
   return over;
 }
 
+// What a run has written to disk: below its workdir, and (as another uid in process mode) in
+// the shared temporary folders. Records the peak in the outcome; true when over a cap.
+bool DiskOverCap(const SandboxSpec& spec, const Launch& launch, ProcessOutcome* outcome) {
+  if (spec.workdir.empty()) return false;
+  const int64_t cap = spec.limits.disk_mb > 0 ? spec.limits.disk_mb << 20 : 0;
+  const int64_t max_entries = internal::MaxEntries(spec.limits.disk_mb);
+  internal::DiskUsage usage;
+  internal::AddTreeUsage(spec.workdir, cap, max_entries, &usage);
+  if (launch.watch_shared_tmp) {
+    for (const std::string& path : internal::EntriesOwnedBy(launch.uid, spec.workdir)) {
+      ++usage.entries;
+      internal::AddTreeUsage(path, cap, max_entries, &usage);
+    }
+  }
+  outcome->disk_peak_bytes = std::max(outcome->disk_peak_bytes, usage.bytes);
+  outcome->disk_peak_entries = std::max(outcome->disk_peak_entries, usage.entries);
+  return (cap > 0 && usage.bytes > cap) || (max_entries > 0 && usage.entries > max_entries);
+}
+
 // Watches one run until the supervisor has closed the report pipe (it is exiting), enforcing the
-// deadline, the output caps and cancellation. Returns the report pipe's bytes.
+// deadline, the output and disk caps and cancellation. Returns the report pipe's bytes.
 class Watcher {
  public:
-  Watcher(const SandboxSpec& spec, pid_t supervisor, bool pid_namespace, Clock& clock)
-      : spec_(spec), supervisor_(supervisor), pid_namespace_(pid_namespace), clock_(clock) {}
+  Watcher(const SandboxSpec& spec, const Launch& launch, pid_t supervisor, Clock& clock)
+      : spec_(spec), launch_(launch), supervisor_(supervisor), clock_(clock) {}
 
   std::string Run(Capture& out, Capture& err, int report_fd, ProcessOutcome* outcome) {
     const int64_t start = clock_.NowMs();
     const int64_t deadline = spec_.timeout_ms > 0 ? start + spec_.timeout_ms : kNoDeadline;
     next_ms_ = deadline;
+    next_disk_ms_ = spec_.workdir.empty() ? kNoDeadline : start + kDiskPollMs;
     std::string report;
     bool report_open = true;
     while (report_open) {
@@ -285,7 +300,9 @@ class Watcher {
         HardKill(now);
       }
       Escalate(now, deadline, outcome);
-      const int64_t wait_ms = std::clamp<int64_t>(next_ms_ - now, 0, kTickMs);
+      if (now >= next_disk_ms_) WatchDisk(now, outcome);
+      const int64_t wait_ms =
+          std::clamp<int64_t>(std::min(next_ms_, next_disk_ms_) - now, 0, kTickMs);
       struct pollfd fds[3] = {{out.open ? out.fd : -1, POLLIN, 0},
                               {err.open ? err.fd : -1, POLLIN, 0},
                               {report_fd, POLLIN, 0}};
@@ -304,6 +321,19 @@ class Watcher {
 
  private:
   enum class Phase { kRunning, kTerminating, kKilling };
+
+  // Polls the disk use; a scan that takes long (a hostile tree of many files) is run less often,
+  // so the watcher keeps most of its time for the pipes and the deadline.
+  void WatchDisk(int64_t now, ProcessOutcome* outcome) {
+    const bool over = DiskOverCap(spec_, launch_, outcome);
+    const int64_t after = clock_.NowMs();
+    next_disk_ms_ = after + std::max<int64_t>(kDiskPollMs, 4 * (after - now));
+    if (over && !outcome->killed_for_disk && phase_ == Phase::kRunning) {
+      outcome->killed_for_disk = true;
+      HardKill(after);
+    }
+    if (phase_ != Phase::kRunning) next_disk_ms_ = kNoDeadline;  // it is being killed anyway
+  }
 
   void Escalate(int64_t now, int64_t deadline, ProcessOutcome* outcome) {
     if (phase_ == Phase::kRunning && now >= deadline) {
@@ -324,7 +354,7 @@ class Watcher {
   void HardKill(int64_t now) {
     if (phase_ == Phase::kKilling) return;
     phase_ = Phase::kKilling;
-    if (pid_namespace_) {
+    if (launch_.pid_namespace) {
       kill(supervisor_, SIGKILL);
       next_ms_ = kNoDeadline;
     } else {
@@ -347,11 +377,12 @@ class Watcher {
   }
 
   const SandboxSpec& spec_;
+  const Launch& launch_;
   pid_t supervisor_;
-  bool pid_namespace_;
   Clock& clock_;
   Phase phase_ = Phase::kRunning;
   int64_t next_ms_ = kNoDeadline;
+  int64_t next_disk_ms_ = kNoDeadline;
 };
 
 void DrainAfterExit(Capture& out, Capture& err, Clock& clock) {
@@ -429,6 +460,7 @@ internal::ChildPlan MakePlan(const SandboxSpec& spec, const Launch& launch,
   plan.uid = launch.uid;
   plan.gid = launch.gid;
   plan.pid_namespace = launch.pid_namespace;
+  plan.net_namespace = launch.net_namespace;
   plan.parent_pid = getpid();
   plan.stdin_fd = pipes.dev_null.get();
   plan.stdout_fd = pipes.out_write.get();
@@ -525,7 +557,7 @@ Result<ProcessOutcome> RunSandboxed(const SandboxSpec& spec) {
   const size_t cap = static_cast<size_t>(std::max<int64_t>(spec.limits.output_bytes, 0));
   Capture out{pipes.out_read.get(), &outcome.stdout_text, &outcome.stdout_truncated, cap};
   Capture err{pipes.err_read.get(), &outcome.stderr_text, &outcome.stderr_truncated, cap};
-  Watcher watcher(spec, supervisor, launch.pid_namespace, clock);
+  Watcher watcher(spec, launch, supervisor, clock);
   const std::string report_bytes = watcher.Run(out, err, pipes.report_read.get(), &outcome);
 
   int supervisor_status = 0;
@@ -533,6 +565,13 @@ Result<ProcessOutcome> RunSandboxed(const SandboxSpec& spec) {
   while (wait4(supervisor, &supervisor_status, 0, &supervisor_usage) < 0 && errno == EINTR) {
   }
   DrainAfterExit(out, err, clock);
+  // The tree is gone: a last look catches what was written between two polls, then what it
+  // left in the shared temporary folders goes.
+  if (!outcome.killed_for_disk && !outcome.cancelled && DiskOverCap(spec, launch, &outcome)) {
+    outcome.killed_for_disk = true;
+  }
+  if (launch.watch_shared_tmp) outcome.stray_entries_removed =
+        internal::RemoveEntriesOwnedBy(launch.uid, spec.workdir);
   outcome.wall_ms = clock.NowMs() - start_ms;
   KEVOLVE_RETURN_IF_ERROR(ApplyReports(report_bytes, spec, launch, supervisor_usage, &outcome));
   return outcome;

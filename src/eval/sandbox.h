@@ -52,7 +52,11 @@ struct SandboxCapabilities {
   bool root = false;              // effective uid 0
   bool can_switch_uid = false;    // CAP_SETUID and CAP_SETGID: evaluators can run as another uid
   Containment containment = Containment::kProcessGroup;
+  // Process mode too gets its own network and IPC namespaces (no network but a loopback device;
+  // System V objects die with the evaluation). Needs a namespaced containment.
+  bool network_namespace = false;
   bool bwrap = false;             // bwrap was found and a probe run under it succeeded
+  bool bwrap_tmpfs_size = false;  // bwrap knows --size: its /tmp and /dev/shm are capped
   std::string bwrap_path;         // where it was found ("" when not)
   std::string bwrap_problem;      // why bwrap is not usable, when it is not
 
@@ -75,8 +79,11 @@ struct SandboxSpec {
   std::vector<std::string> env;
   int64_t timeout_ms = 60'000;  // wall-clock deadline, then SIGTERM to the whole tree
   int64_t grace_ms = 2'000;     // SIGTERM -> SIGKILL delay
-  // cpu_seconds, memory_mb, open_files, file_size_mb, processes (0 = not limited), and
-  // output_bytes: the cap on captured stdout and on stderr, each (passing it kills the tree).
+  // cpu_seconds, memory_mb, open_files, file_size_mb, processes (0 = not limited);
+  // output_bytes: the cap on captured stdout and on stderr, each (passing it kills the tree);
+  // disk_mb: the cap on what the run writes below `workdir` (and 64 files per MiB) (and, running as another uid in
+  // process mode, in the shared temporary folders; under bwrap the size of its private /tmp
+  // and /dev/shm), polled every 100 ms; passing it kills the tree. 0 = not limited.
   LimitsConfig limits;
   // The memory cap uses RLIMIT_DATA instead of RLIMIT_AS, because CUDA reserves far more
   // virtual address space than it uses; in bwrap mode the GPU device nodes are bound in.
@@ -87,7 +94,10 @@ struct SandboxSpec {
   std::optional<uint32_t> run_as_uid;
   std::optional<uint32_t> run_as_gid;  // default: the same number as run_as_uid
   SandboxMode mode = SandboxMode::kProcess;
-  std::vector<std::string> ro_binds;   // bwrap: extra folders bound read-only (the task folder)
+  // bwrap: what the command may read besides the system folders (/usr, /etc, /opt, ...) and
+  // the folder of an absolute command: the task folder and evaluator.read_paths. Nothing else
+  // of the file system is visible (no home folders, no /run, no /work, no /root).
+  std::vector<std::string> ro_binds;
   std::vector<std::string> dev_binds;  // bwrap: device nodes bound in (GPU nodes when gpu)
   // Checked about every 50 ms; when it turns true the tree is killed at once and the outcome
   // says `cancelled`. May be null. Must outlive the call.
@@ -100,6 +110,7 @@ struct ProcessOutcome {
   int term_signal = 0;             // the signal that ended it, 0 when it exited
   bool timed_out = false;          // the deadline passed before it finished
   bool killed_for_output = false;  // stdout or stderr passed its cap
+  bool killed_for_disk = false;    // what it wrote passed limits.disk_mb (or too many files)
   bool cancelled = false;          // SandboxSpec::cancel turned true
   std::string stdout_text;         // at most limits.output_bytes bytes
   std::string stderr_text;         // at most limits.output_bytes bytes
@@ -109,6 +120,11 @@ struct ProcessOutcome {
   int64_t cpu_ms = 0;              // user + system CPU of every process of the tree that was reaped
   int64_t max_rss_kb = 0;          // largest resident set of one process of the tree
   int leftover_processes_killed = 0;  // processes still alive when the evaluator exited
+  int64_t disk_peak_bytes = 0;        // most bytes seen written at one poll (0 if never polled)
+  int64_t disk_peak_entries = 0;      // most files and folders seen at one poll
+  // Files and folders the run left in the shared temporary folders (/tmp, /var/tmp, /dev/shm),
+  // removed after it (process mode running as another uid only; bwrap's are private anyway).
+  int stray_entries_removed = 0;
   Containment containment = Containment::kProcessGroup;  // what was in force for this run
 };
 

@@ -1,9 +1,13 @@
 // The supervisor and the evaluator before exec. Async-signal-safe code only (see
 // sandbox_internal.h): plain system calls, no allocation, no locks, no exceptions.
 #include <fcntl.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -264,6 +268,21 @@ bool ParentGone(const ChildPlan& plan) {
   return poll(&report, 1, 0) == 1 && (report.revents & POLLERR) != 0;
 }
 
+// A new network namespace starts with its loopback device down; evaluators that talk to
+// themselves over 127.0.0.1 need it up. Best effort: without it they only lose localhost.
+void BringLoopbackUp() {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  struct ifreq request = {};
+  const char name[] = "lo";
+  for (size_t i = 0; i < sizeof name; ++i) request.ifr_name[i] = name[i];
+  if (ioctl(fd, SIOCGIFFLAGS, &request) == 0) {
+    request.ifr_flags = static_cast<short>(request.ifr_flags | IFF_UP);
+    ioctl(fd, SIOCSIFFLAGS, &request);
+  }
+  close(fd);
+}
+
 [[noreturn]] void SupervisorMain(const ChildPlan& plan) {
   // Every signal stays blocked (the parent blocked them before the clone): the supervisor
   // takes the few it cares about with sigwaitinfo, which also works for a namespace's PID 1.
@@ -275,6 +294,7 @@ bool ParentGone(const ChildPlan& plan) {
   prctl(PR_SET_PDEATHSIG, plan.pid_namespace ? SIGKILL : SIGUSR1, 0, 0, 0);
   if (ParentGone(plan)) _exit(127);
   if (!plan.pid_namespace) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  if (plan.net_namespace) BringLoopbackUp();
   const pid_t self = static_cast<pid_t>(syscall(SYS_getpid));
   const pid_t evaluator = RawClone(0);
   if (evaluator < 0) FailSetup(kReportFd, ChildStep::kFork, errno);

@@ -47,12 +47,17 @@ NamespaceSupport Probe() {
     return syscall(SYS_setresuid, kProbeUid, kProbeUid, kProbeUid) != 0 ? 1 : 0;
   });
   const auto exit_at_once = [] { return 0; };
+  constexpr unsigned long kNetAndIpc = CLONE_NEWNET | CLONE_NEWIPC;
   if (support.can_switch_uid) {
     support.containment = ProbeChild(CLONE_NEWPID, exit_at_once)
                               ? Containment::kPidNamespaceAndUid
                               : Containment::kProcessGroupAndUid;
+    support.network_namespace =
+        support.containment == Containment::kPidNamespaceAndUid &&
+        ProbeChild(CLONE_NEWPID | kNetAndIpc, exit_at_once);
   } else if (!support.root && ProbeChild(CLONE_NEWUSER | CLONE_NEWPID, exit_at_once)) {
     support.containment = Containment::kUserAndPidNamespace;
+    support.network_namespace = ProbeChild(CLONE_NEWUSER | CLONE_NEWPID | kNetAndIpc, exit_at_once);
   } else {
     support.containment = Containment::kProcessGroup;
   }
@@ -72,6 +77,7 @@ SandboxCapabilities Detect() {
   caps.root = support.root;
   caps.can_switch_uid = support.can_switch_uid;
   caps.containment = support.containment;
+  caps.network_namespace = support.network_namespace;
   caps.bwrap_path = BwrapPath();
   if (caps.bwrap_path.empty()) {
     caps.bwrap_problem = "bwrap was not found on PATH (Debian package: bubblewrap)";
@@ -95,8 +101,20 @@ SandboxCapabilities Detect() {
                          (err.empty() ? std::string() : ": " + Truncate(err, 300));
   } else {
     caps.bwrap = true;
+    caps.bwrap_tmpfs_size = BwrapHasOption("--size");
   }
   return caps;
+}
+
+std::string BwrapHelp() {
+  if (BwrapPath().empty()) return "";
+  SandboxSpec spec;
+  spec.argv = {BwrapPath(), "--help"};
+  spec.env = {std::string("PATH=") + kDefaultPath};
+  spec.timeout_ms = 10'000;
+  spec.limits.processes = 0;
+  Result<ProcessOutcome> help = RunSandboxed(spec);
+  return help.ok() ? help->stdout_text + help->stderr_text : "";
 }
 
 }  // namespace
@@ -109,6 +127,18 @@ const NamespaceSupport& ProbeNamespaces() {
 const std::string& BwrapPath() {
   static const std::string path = FindBwrap();
   return path;
+}
+
+bool BwrapHasOption(const std::string& option) {
+  static const std::string help = BwrapHelp();
+  // An option is listed at the start of a line of the help, then a space or the line's end.
+  for (size_t at = help.find(option); at != std::string::npos; at = help.find(option, at + 1)) {
+    const size_t end = at + option.size();
+    const bool starts_word = at == 0 || help[at - 1] == ' ' || help[at - 1] == '\n';
+    const bool ends_word = end == help.size() || help[end] == ' ' || help[end] == '\n';
+    if (starts_word && ends_word) return true;
+  }
+  return false;
 }
 
 std::string FindOnPath(const std::string& name, const std::string& path_value) {
@@ -161,8 +191,19 @@ std::string SandboxCapabilities::Describe() const {
               "run as your user (use sandbox: bwrap, or run as root, for real isolation)";
       break;
   }
+  text += "\nnetwork in process mode: ";
+  text += network_namespace
+              ? "cut (each evaluation gets its own network and IPC namespaces, with only a "
+                "loopback device)"
+              : "NOT cut (no namespaces here: process-mode evaluations reach the network; use "
+                "sandbox: bwrap)";
   text += "\nbwrap: ";
-  text += bwrap ? "usable (" + bwrap_path + ")" : "not usable: " + bwrap_problem;
+  if (bwrap) {
+    text += "usable (" + bwrap_path + ")";
+    if (!bwrap_tmpfs_size) text += "; too old for --size: its /tmp and /dev/shm are not capped";
+  } else {
+    text += "not usable: " + bwrap_problem;
+  }
   return text;
 }
 

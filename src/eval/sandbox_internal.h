@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "eval/sandbox.h"
 
@@ -63,6 +64,7 @@ struct ChildPlan {
   uid_t uid = 0;
   gid_t gid = 0;
   bool pid_namespace = false;  // the supervisor is PID 1 of a new PID namespace
+  bool net_namespace = false;  // ... and of new network namespace: bring its loopback up
   pid_t parent_pid = 0;        // getpid() of kevolve, to notice that it died before PDEATHSIG
   // The parent's descriptors; the supervisor moves them to 0 (stdin), 1, 2 and 3 (report).
   int stdin_fd = -1;
@@ -87,11 +89,23 @@ struct NamespaceSupport {
   bool root = false;
   bool can_switch_uid = false;
   Containment containment = Containment::kProcessGroup;
+  // New network and IPC namespaces can be added to the containment's PID namespace.
+  bool network_namespace = false;
 };
 const NamespaceSupport& ProbeNamespaces();
 
 // Absolute path of bwrap found on this process's PATH (or the usual folders), "" if none.
 const std::string& BwrapPath();
+
+// The argv that runs `command` (resolved argv[0] of spec) under `bwrap` for `spec`: system
+// folders read-only, spec.ro_binds read-only, the workdir writable, private /tmp and /dev/shm
+// (capped by limits.disk_mb), own PID, network, IPC, UTS and user namespaces, read-only root.
+std::vector<std::string> BwrapArgv(const SandboxSpec& spec, const std::string& bwrap,
+                                   const std::string& command);
+
+// Whether that bwrap knows `option` (e.g. "--size", bubblewrap 0.7 and later), from its
+// `bwrap --help`, asked once.
+bool BwrapHasOption(const std::string& option);
 
 // The first executable regular file `name` in the ':'-separated folders of `path_value`.
 std::string FindOnPath(const std::string& name, const std::string& path_value);

@@ -183,7 +183,8 @@ TEST_P(HostileTest, TheEvaluatorSeesNoSecretsAndOnlyItsEnvironment) {
   names.erase("_");
   std::set<std::string> expected = {"HOME", "TMPDIR", "KEVOLVE_PROTOCOL", "KEVOLVE_STAGE",
                                     "KEVOLVE_STAGE_NAME", "KEVOLVE_SEED", "KEVOLVE_WORKDIR",
-                                    "KEVOLVE_PROGRAM", "KEVOLVE_TASK_DIR"};
+                                    "KEVOLVE_PROGRAM", "KEVOLVE_TASK_DIR", "KEVOLVE_SANDBOX",
+                                    "KEVOLVE_CONTAINMENT"};
   for (const char* allowed : {"PATH", "LANG", "LC_ALL", "TERM", "CUDA_HOME"}) {
     if (std::getenv(allowed) != nullptr) expected.insert(allowed);
   }

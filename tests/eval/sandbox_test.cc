@@ -320,6 +320,82 @@ TEST(SandboxTest, BwrapReportsSignalsAsSignals) {
   EXPECT_EQ(o.exit_code, -1);
 }
 
+TEST(SandboxTest, ProcessModeHasItsOwnNetworkWithOnlyLoopbackUp) {
+  if (!DetectSandbox().network_namespace) GTEST_SKIP() << "no network namespaces here";
+  TempDir dir;
+  const ProcessOutcome o = RunOk(Bash("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '; "
+                                      "if [ -x /usr/sbin/ip ]; then /usr/sbin/ip -o link show lo | "
+                                      "grep -q 'LOOPBACK,UP' && echo lo-up; else echo lo-up; fi",
+                                      dir));
+  EXPECT_EQ(o.stdout_text, "lo\nlo-up\n") << o.stderr_text;
+}
+
+TEST(SandboxTest, WritingPastTheDiskCapKillsTheTree) {
+  TempDir dir;
+  SandboxSpec spec = Bash("for i in $(seq 1 100); do head -c 4194304 /dev/zero > f$i; done; "
+                          "sleep 100",
+                          dir);
+  spec.limits.disk_mb = 8;
+  const ProcessOutcome o = RunOk(spec);
+  EXPECT_TRUE(o.killed_for_disk);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_GT(o.disk_peak_bytes, int64_t{8} << 20);
+  EXPECT_LT(o.disk_peak_bytes, int64_t{256} << 20);  // caught within a few polls
+  EXPECT_LT(o.wall_ms, 5000);
+}
+
+TEST(SandboxTest, WritingPastTheDiskCapJustBeforeExitingIsStillCaught) {
+  TempDir dir;
+  SandboxSpec spec = Bash("head -c 9437184 /dev/zero > big", dir);
+  spec.limits.disk_mb = 8;
+  const ProcessOutcome o = RunOk(spec);
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_TRUE(o.killed_for_disk);
+}
+
+TEST(SandboxTest, FilesLeftInSharedTempFoldersByTheUidAreRemoved) {
+  if (!DetectSandbox().can_switch_uid) GTEST_SKIP() << "this process cannot switch uids";
+  TempDir dir;
+  const std::string marker = UniqueMarker("stray");
+  const ProcessOutcome o = RunOk(Bash("touch /tmp/" + marker + " /dev/shm/" + marker +
+                                      " && mkdir -p /var/tmp/" + marker + "/a/b && echo ok",
+                                      dir));
+  EXPECT_EQ(o.stdout_text, "ok\n") << o.stderr_text;
+  EXPECT_EQ(o.stray_entries_removed, 3);
+  for (const char* folder : {"/tmp/", "/dev/shm/", "/var/tmp/"}) {
+    EXPECT_FALSE(PathExists(folder + marker)) << folder << marker;
+  }
+}
+
+TEST(SandboxTest, BwrapShowsOnlyTheSystemTheTaskAndTheWorkdir) {
+  if (!DetectSandbox().bwrap) GTEST_SKIP() << DetectSandbox().bwrap_problem;
+  TempDir dir, task;
+  ASSERT_TRUE(WriteFileAtomic(task.Sub("data"), "task data\n").ok());
+  SandboxSpec spec = Bash("cat " + task.Sub("data") + "; ls -d /root /home /run /work /var " +
+                          KEVOLVE_BINARY_DIR + " 2>&1 | grep -c 'No such file'; "
+                          "touch /newdir 2>/dev/null || echo root-read-only; "
+                          "touch " + task.Sub("x") + " 2>/dev/null || echo task-read-only",
+                          dir);
+  spec.mode = SandboxMode::kBwrap;
+  spec.ro_binds = {task.path()};
+  const ProcessOutcome o = RunOk(spec);
+  EXPECT_EQ(o.stdout_text, "task data\n6\nroot-read-only\ntask-read-only\n") << o.stderr_text;
+}
+
+TEST(SandboxTest, BwrapCapsItsTmpByTheDiskLimit) {
+  if (!DetectSandbox().bwrap || !DetectSandbox().bwrap_tmpfs_size) {
+    GTEST_SKIP() << "bwrap without --size here";
+  }
+  TempDir dir;
+  SandboxSpec spec = Bash("head -c 9437184 /dev/zero > /tmp/big || echo tmp-full; "
+                          "head -c 9437184 /dev/zero > /dev/shm/big || echo shm-full",
+                          dir);
+  spec.mode = SandboxMode::kBwrap;
+  spec.limits.disk_mb = 8;
+  const ProcessOutcome o = RunOk(spec);
+  EXPECT_EQ(o.stdout_text, "tmp-full\nshm-full\n") << o.stderr_text;
+}
+
 TEST(SandboxTest, SignalNames) {
   EXPECT_EQ(SignalName(SIGSEGV), "SIGSEGV");
   EXPECT_EQ(SignalName(SIGKILL), "SIGKILL");

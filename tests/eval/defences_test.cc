@@ -1,0 +1,90 @@
+// The threat table doctor prints: which threats each mode defends on which kind of machine.
+// The red-team suite (tests/security/) runs a hostile candidate for each threat marked
+// defended, so this table cannot claim more than the suite proves.
+#include "eval/defences.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+namespace kevolve::eval {
+namespace {
+
+SandboxCapabilities RootWithNamespaces() {
+  SandboxCapabilities caps;
+  caps.root = true;
+  caps.can_switch_uid = true;
+  caps.containment = Containment::kPidNamespaceAndUid;
+  caps.network_namespace = true;
+  caps.bwrap = true;
+  caps.bwrap_tmpfs_size = true;
+  return caps;
+}
+
+SandboxCapabilities BareUser() {
+  SandboxCapabilities caps;
+  caps.containment = Containment::kProcessGroup;
+  return caps;
+}
+
+std::set<std::string> Named(SandboxMode mode, const SandboxCapabilities& caps, Defence defence) {
+  std::set<std::string> names;
+  for (const ThreatAssessment& a : AssessThreats(mode, caps)) {
+    if (a.defence == defence) names.insert(ThreatName(a.threat));
+  }
+  return names;
+}
+
+TEST(DefencesTest, EveryThreatHasAUniqueNameAndAnExplanation) {
+  std::set<std::string> names;
+  for (Threat t : AllThreats()) {
+    EXPECT_TRUE(names.insert(ThreatName(t)).second) << ThreatName(t);
+    for (const SandboxCapabilities& caps : {RootWithNamespaces(), BareUser()}) {
+      for (SandboxMode mode : {SandboxMode::kProcess, SandboxMode::kBwrap}) {
+        EXPECT_FALSE(AssessThreat(t, mode, caps).how.empty()) << ThreatName(t);
+      }
+    }
+  }
+  EXPECT_EQ(names.size(), AllThreats().size());
+  EXPECT_FALSE(names.count("unknown"));
+}
+
+TEST(DefencesTest, BwrapDefendsEverythingKevolveCanSee) {
+  EXPECT_EQ(Named(SandboxMode::kBwrap, RootWithNamespaces(), Defence::kNotDefended),
+            std::set<std::string>{});
+  EXPECT_EQ(Named(SandboxMode::kBwrap, RootWithNamespaces(), Defence::kEvaluatorsJob),
+            (std::set<std::string>{"forged-result", "tamper-with-evaluator"}));
+}
+
+TEST(DefencesTest, ProcessModeAsRootLeavesTheVisibleFileSystemOpen) {
+  EXPECT_EQ(Named(SandboxMode::kProcess, RootWithNamespaces(), Defence::kNotDefended),
+            (std::set<std::string>{"readable-files-outside-task", "unix-sockets"}));
+}
+
+TEST(DefencesTest, ProcessModeWithoutNamespacesOrUidsSaysSoHonestly) {
+  EXPECT_EQ(Named(SandboxMode::kProcess, BareUser(), Defence::kNotDefended),
+            (std::set<std::string>{"fork-bomb", "write-outside-scratch", "temp-litter",
+                                   "fill-disk", "private-secret-files",
+                                   "readable-files-outside-task", "network", "unix-sockets",
+                                   "signal-kevolve", "edit-task-files"}));
+}
+
+TEST(DefencesTest, ProcessModeWithoutANetworkNamespaceReachesTheNetwork) {
+  SandboxCapabilities caps = RootWithNamespaces();
+  caps.network_namespace = false;
+  EXPECT_EQ(AssessThreat(Threat::kNetwork, SandboxMode::kProcess, caps).defence,
+            Defence::kNotDefended);
+  EXPECT_EQ(AssessThreat(Threat::kNetwork, SandboxMode::kBwrap, caps).defence,
+            Defence::kDefended);
+}
+
+TEST(DefencesTest, NamesForPeople) {
+  EXPECT_STREQ(DefenceName(Defence::kDefended), "defended");
+  EXPECT_STREQ(DefenceName(Defence::kNotDefended), "NOT defended");
+  EXPECT_STREQ(DefenceName(Defence::kEvaluatorsJob), "evaluator's job");
+  EXPECT_STREQ(ThreatName(Threat::kForkBomb), "fork-bomb");
+}
+
+}  // namespace
+}  // namespace kevolve::eval
