@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "engine/engine.h"
 #include "engine/llm_proposer.h"
+#include "llm/llm.h"
 #include "store/store.h"
 
 namespace kevolve::app {
@@ -178,6 +179,16 @@ Command AddRunCommand(CLI::App& app) {
     Status s = ApplyFlags(*flags, *config);
     if (!s.ok()) return Fail(s);
     log::SetLevel(config->run.log_level);
+    // Problems an LLM run would only meet after its folder exists: a key variable that is not
+    // set, a task template that does not parse.
+    if (!config->llm.models.empty()) {
+      if (Status keys = llm::CheckKeys(llm::ResolveModels(config->llm)); !keys.ok()) {
+        return Fail(keys);
+      }
+      if (auto templates = engine::LoadTemplates(*config); !templates.ok()) {
+        return Fail(templates.status());
+      }
+    }
     const std::string yaml = ConfigToYaml(*config);
     std::fprintf(stderr, "effective config:\n%s\n", yaml.c_str());
     ProgressLine line;

@@ -154,6 +154,8 @@ class Engine {
   Status CollectEvaluations(int64_t timeout_ms, bool* progressed);
   Status ResolveDone(bool* progressed);
   Status Resolve(int64_t ticket_id, Ticket& ticket);
+  // Commits an evaluated ticket; returns the score it gained over its parent (0 for none).
+  Result<double> ResolveEvaluated(Ticket& ticket);
   Result<int64_t> Commit(Program program, const std::vector<int64_t>& call_ids,
                 const std::optional<double>& feedback);
   Status MaybeMigrate();

@@ -53,8 +53,8 @@ bool Engine::CanSample() {
     log::Info("{}; finishing the calls and evaluations in flight", reached);
     return false;
   }
-  const size_t window =
-      static_cast<size_t>(backend_->Slots()) + static_cast<size_t>(std::max(1, proposer_->Concurrency()));
+  const size_t window = static_cast<size_t>(backend_->Slots()) +
+                        static_cast<size_t>(std::max(1, proposer_->Concurrency()));
   if (tickets_.size() >= window) return false;
   return evaluations_ + static_cast<int64_t>(tickets_.size()) < config_.run.iterations;
 }
@@ -323,26 +323,7 @@ Status Engine::Resolve(int64_t ticket_id, Ticket& ticket) {
     case Outcome::kEvaluated: {
       failed_proposals_in_a_row_ = 0;
       no_proposal_in_a_row_ = 0;
-      Program program = std::move(ticket.candidate);
-      in_flight_hashes_.erase(program.code_hash);
-      program.result = std::move(ticket.result);
-      const Proposal& proposal = ticket.done->proposal;
-      KEVOLVE_ASSIGN_OR_RETURN(const int64_t id,
-                               Commit(std::move(program), ticket.call_ids, proposal.feedback));
-      const Program* child = population_->Get(id);
-      const Program* parent = population_->Get(ticket.parent_id);
-      if (!proposal.reasoning.empty() || !proposal.expected_impact.empty()) {
-        notes_[id] = prompt::ProgramNote{proposal.reasoning, proposal.expected_impact};
-      }
-      if (child != nullptr && child->result.valid && parent != nullptr && parent->result.valid) {
-        improvement = std::max(0.0, child->result.combined_score - parent->result.combined_score);
-        if (!std::isfinite(improvement)) improvement = 0;
-      }
-      if (prompts && child != nullptr && !child->result.valid &&
-          child->result.failure != Failure::kSandbox) {
-        failed_programs_.push_front(id);
-        if (failed_programs_.size() > kRepairableKept) failed_programs_.pop_back();
-      }
+      KEVOLVE_ASSIGN_OR_RETURN(improvement, ResolveEvaluated(ticket));
       break;
     }
     case Outcome::kRejected:
@@ -387,6 +368,30 @@ Status Engine::Resolve(int64_t ticket_id, Ticket& ticket) {
   return Status::Ok();
 }
 
+Result<double> Engine::ResolveEvaluated(Ticket& ticket) {
+  Program program = std::move(ticket.candidate);
+  in_flight_hashes_.erase(program.code_hash);
+  program.result = std::move(ticket.result);
+  const Proposal& proposal = ticket.done->proposal;
+  KEVOLVE_ASSIGN_OR_RETURN(const int64_t id,
+                           Commit(std::move(program), ticket.call_ids, proposal.feedback));
+  if (!proposal.reasoning.empty() || !proposal.expected_impact.empty()) {
+    notes_[id] = prompt::ProgramNote{proposal.reasoning, proposal.expected_impact};
+  }
+  const Program* child = population_->Get(id);
+  const Program* parent = population_->Get(ticket.parent_id);
+  if (child == nullptr) return 0.0;
+  // A failed LLM program may come back as a repair prompt (prompt.repair_ratio).
+  if (proposer_->WantsPrompts() && !child->result.valid &&
+      child->result.failure != Failure::kSandbox) {
+    failed_programs_.push_front(id);
+    if (failed_programs_.size() > kRepairableKept) failed_programs_.pop_back();
+  }
+  if (!child->result.valid || parent == nullptr || !parent->result.valid) return 0.0;
+  const double gained = child->result.combined_score - parent->result.combined_score;
+  return std::isfinite(gained) ? std::max(0.0, gained) : 0.0;
+}
+
 Result<int64_t> Engine::Commit(Program program, const std::vector<int64_t>& call_ids,
                                const std::optional<double>& feedback) {
   program.created_unix_ms = env_.clock->UnixMs();
@@ -420,8 +425,7 @@ Result<int64_t> Engine::Commit(Program program, const std::vector<int64_t>& call
     KEVOLVE_RETURN_IF_ERROR(population_->Place(id, pl.island));
   }
   events_->Emit("program", ResultJson(program));
-  if (program.result.valid &&
-      (!had_best || program.result.combined_score > previous_best_score)) {
+  if (program.result.valid && (!had_best || program.result.combined_score > previous_best_score)) {
     events_->Emit("new_best", {{"id", id}, {"score", program.result.combined_score}});
     Status s = WriteFileAtomic(paths_.best(config_.task.initial_program), program.code);
     if (!s.ok()) log::Warn("could not write best.cc: {}", s.ToString());

@@ -45,7 +45,8 @@ class LlmProposer final : public Proposer {
         ensemble_(llm::ResolveModels(config.llm), config.llm.selection, config.llm.strong_ratio),
         language_(prompt::LanguageFor(config.task.initial_program)) {
     auto sleep = [this](int64_t ms) { return Sleep(ms); };
-    for (const llm::ModelSpec& spec : ensemble_.models()) clients_.push_back(make_client(spec, sleep));
+    for (const llm::ModelSpec& spec : ensemble_.models())
+      clients_.push_back(make_client(spec, sleep));
     BuildCouncil();
     const int threads = std::max(1, config.llm.max_in_flight);
     for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Work(); });
@@ -132,7 +133,8 @@ class LlmProposer final : public Proposer {
     in.failed_edit = std::move(request.failed_edit);
     in.failure = std::move(request.failure);
     in.edit_format = config_.prompt.edit_format;
-    in.max_artifact_chars = static_cast<size_t>(std::max<int64_t>(0, config_.prompt.max_artifact_chars));
+    in.max_artifact_chars =
+        static_cast<size_t>(std::max<int64_t>(0, config_.prompt.max_artifact_chars));
     return in;
   }
 
@@ -179,7 +181,8 @@ class LlmProposer final : public Proposer {
     std::string content, last_error = "no model was tried";
     for (size_t m : job.plan) {
       if (cancel_.load()) break;
-      llm::CallResult r = clients_[m]->Complete({job.ticket, call++, job.kind, &cancel_}, job.messages);
+      llm::CallResult r =
+          clients_[m]->Complete({job.ticket, call++, job.kind, &cancel_}, job.messages);
       Keep(r, m, records);
       if (r.ok) {
         answered = m;
@@ -234,15 +237,17 @@ class LlmProposer final : public Proposer {
                                 std::vector<llm::CallRecord>& records) {
     edit::EditOutcome applied = edit::ApplyEdit(job.parent_code, reply.edit);
     if (!applied.ok) return std::nullopt;  // rejected before evaluation; nothing to judge
-    prompt::FeedbackInput in{config_.task.description, language_, job.parent_code, applied.code,
-                             reply.reasoning, reply.expected_impact};
+    prompt::FeedbackInput in{config_.task.description, language_,
+                             job.parent_code,          applied.code,
+                             reply.reasoning,          reply.expected_impact};
     Result<prompt::Messages> m = prompt::BuildFeedbackPrompt(in, templates_);
     if (!m.ok()) return std::nullopt;
     const std::vector<llm::ChatMessage> messages = {{"system", m->system}, {"user", m->user}};
     double sum = 0, weights = 0;
     for (const auto& [model, weight] : council_) {
       if (cancel_.load() || weight <= 0) continue;
-      llm::CallResult r = clients_[model]->Complete({job.ticket, call++, "feedback", &cancel_}, messages);
+      llm::CallResult r =
+          clients_[model]->Complete({job.ticket, call++, "feedback", &cancel_}, messages);
       Keep(r, model, records);
       if (!r.ok) continue;
       Result<prompt::FeedbackScores> scores = prompt::ParseFeedbackReply(r.content);
@@ -311,7 +316,8 @@ Result<prompt::Templates> LoadTemplates(const Config& config) {
     overrides[entry.path().stem().string()] = std::move(text);
   }
   if (ec) return Status::Unavailable("cannot list " + dir.string() + ": " + ec.message());
-  Result<prompt::Templates> templates = prompt::OverrideTemplates(prompt::DefaultTemplates(), overrides);
+  Result<prompt::Templates> templates =
+      prompt::OverrideTemplates(prompt::DefaultTemplates(), overrides);
   if (!templates.ok()) return templates.status().WithContext(dir.string());
   return templates;
 }

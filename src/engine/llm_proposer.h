@@ -22,8 +22,8 @@ namespace kevolve::engine {
 
 // Makes the client of one model. `sleep` waits between retries and returns false once the
 // proposer is shutting down.
-using ClientFactory = std::function<std::unique_ptr<llm::ChatClient>(const llm::ModelSpec& spec,
-                                                                     llm::SleepFn sleep)>;
+using ClientFactory =
+    std::function<std::unique_ptr<llm::ChatClient>(const llm::ModelSpec& spec, llm::SleepFn sleep)>;
 
 // REQUIRES: config.llm.models is not empty and the config is valid. `clock` outlives the result.
 std::unique_ptr<Proposer> MakeLlmProposer(const Config& config, prompt::Templates templates,

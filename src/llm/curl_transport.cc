@@ -67,19 +67,24 @@ int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 HttpResponse::Error ErrorOf(CURLcode code, const Exchange& x) {
   if (x.too_large) return HttpResponse::Error::kTooLarge;
   switch (code) {
-    case CURLE_OPERATION_TIMEDOUT: return HttpResponse::Error::kTimeout;
-    case CURLE_PARTIAL_FILE: return HttpResponse::Error::kTruncated;
-    case CURLE_ABORTED_BY_CALLBACK: return HttpResponse::Error::kCancelled;
+    case CURLE_OPERATION_TIMEDOUT:
+      return HttpResponse::Error::kTimeout;
+    case CURLE_PARTIAL_FILE:
+      return HttpResponse::Error::kTruncated;
+    case CURLE_ABORTED_BY_CALLBACK:
+      return HttpResponse::Error::kCancelled;
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_GOT_NOTHING:
     case CURLE_SEND_ERROR:
     case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION: return HttpResponse::Error::kConnection;
-    case CURLE_RECV_ERROR: return x.body.empty() ? HttpResponse::Error::kConnection
-                                                  : HttpResponse::Error::kTruncated;
-    default: return HttpResponse::Error::kOther;
+    case CURLE_PEER_FAILED_VERIFICATION:
+      return HttpResponse::Error::kConnection;
+    case CURLE_RECV_ERROR:
+      return x.body.empty() ? HttpResponse::Error::kConnection : HttpResponse::Error::kTruncated;
+    default:
+      return HttpResponse::Error::kOther;
   }
 }
 
@@ -111,7 +116,8 @@ class CurlTransport final : public HttpTransport {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(request.connect_timeout_ms));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &x);

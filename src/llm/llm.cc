@@ -63,8 +63,10 @@ bool Retryable(FailureKind kind) {
     case FailureKind::kTruncated:
     case FailureKind::kContentType:
     case FailureKind::kBadJson:
-    case FailureKind::kEmpty: return true;
-    default: return false;
+    case FailureKind::kEmpty:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -100,7 +102,8 @@ Status CheckKeys(const std::vector<ModelSpec>& models) {
     if (value == nullptr || *value == '\0') {
       return Status::FailedPrecondition(
           "model '" + m.name + "' reads its API key from the environment variable " +
-          m.api_key_env + ", which is not set; export it, or set llm.api_key_env (or the "
+          m.api_key_env +
+          ", which is not set; export it, or set llm.api_key_env (or the "
           "model's api_key_env) to \"\" for a server that needs no key");
     }
   }
@@ -109,17 +112,17 @@ Status CheckKeys(const std::vector<ModelSpec>& models) {
 
 std::string BudgetExceeded(const LlmBudgetConfig& budget, const Usage& usage) {
   if (budget.max_cost > 0 && usage.cost >= budget.max_cost) {
-    return "llm.budget.max_cost (" + Format(budget.max_cost) + ") reached: " +
-           Format(usage.cost) + " spent";
+    return "llm.budget.max_cost (" + Format(budget.max_cost) + ") reached: " + Format(usage.cost) +
+           " spent";
   }
   const int64_t tokens = usage.tokens_in + usage.tokens_out;
   if (budget.max_tokens > 0 && tokens >= budget.max_tokens) {
-    return "llm.budget.max_tokens (" + std::to_string(budget.max_tokens) + ") reached: " +
-           std::to_string(tokens) + " tokens used";
+    return "llm.budget.max_tokens (" + std::to_string(budget.max_tokens) +
+           ") reached: " + std::to_string(tokens) + " tokens used";
   }
   if (budget.max_calls > 0 && usage.calls >= budget.max_calls) {
-    return "llm.budget.max_calls (" + std::to_string(budget.max_calls) + ") reached: " +
-           std::to_string(usage.calls) + " calls made";
+    return "llm.budget.max_calls (" + std::to_string(budget.max_calls) +
+           ") reached: " + std::to_string(usage.calls) + " calls made";
   }
   return "";
 }

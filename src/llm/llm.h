@@ -27,23 +27,23 @@ struct ChatMessage {
 // Why an attempt failed. Stored by name (FailureKindName) in llm_calls.failure.
 enum class FailureKind {
   kNone = 0,
-  kRateLimited,   // HTTP 429
-  kServerError,   // HTTP 5xx
-  kClientError,   // other HTTP 4xx (bad request, unauthorized, unknown model): not retried
-  kTimeout,       // connect or total deadline passed
-  kConnection,    // refused, reset, DNS, TLS
-  kTruncated,     // the body ended early (connection closed, JSON cut off)
-  kTooLarge,      // the body passed llm.max_reply_bytes: not retried
-  kContentType,   // the body is not JSON by its Content-Type
-  kBadJson,       // not JSON, or JSON without the chat-completions shape
-  kEmpty,         // no choices, or an empty message
-  kRefusal,       // the model refused (message.refusal, finish_reason content_filter)
-  kNoKey,         // the key variable is not set: not retried
-  kCancelled,     // the run is stopping
-  kReplay,        // replay: no recorded reply for this call
+  kRateLimited,  // HTTP 429
+  kServerError,  // HTTP 5xx
+  kClientError,  // other HTTP 4xx (bad request, unauthorized, unknown model): not retried
+  kTimeout,      // connect or total deadline passed
+  kConnection,   // refused, reset, DNS, TLS
+  kTruncated,    // the body ended early (connection closed, JSON cut off)
+  kTooLarge,     // the body passed llm.max_reply_bytes: not retried
+  kContentType,  // the body is not JSON by its Content-Type
+  kBadJson,      // not JSON, or JSON without the chat-completions shape
+  kEmpty,        // no choices, or an empty message
+  kRefusal,      // the model refused (message.refusal, finish_reason content_filter)
+  kNoKey,        // the key variable is not set: not retried
+  kCancelled,    // the run is stopping
+  kReplay,       // replay: no recorded reply for this call
 };
 
-const char* FailureKindName(FailureKind kind);  // "rate_limited", "server_error", ...
+const char* FailureKindName(FailureKind kind);             // "rate_limited", "server_error", ...
 FailureKind FailureKindFromName(const std::string& name);  // unknown -> kBadJson
 // Whether another attempt of the same call may succeed.
 bool Retryable(FailureKind kind);
@@ -51,18 +51,18 @@ bool Retryable(FailureKind kind);
 // One HTTP attempt, as stored in the run database. Never holds the API key: requests are the
 // JSON body (headers are not recorded) and replies are scrubbed of the key's value.
 struct CallRecord {
-  int64_t proposal = 0;    // the engine's proposal ticket
-  int call = 0;            // logical call within the proposal, from 0
-  int attempt = 0;         // HTTP attempt within the call, from 0
-  std::string model;       // the model's config name
-  std::string purpose;     // explore | exploit | crossover | repair | feedback
-  std::string request;     // request body (JSON text)
-  std::string reply;       // reply body as received (may be cut when too large)
-  std::string content;     // the assistant message ("" unless the attempt succeeded)
+  int64_t proposal = 0;  // the engine's proposal ticket
+  int call = 0;          // logical call within the proposal, from 0
+  int attempt = 0;       // HTTP attempt within the call, from 0
+  std::string model;     // the model's config name
+  std::string purpose;   // explore | exploit | crossover | repair | feedback
+  std::string request;   // request body (JSON text)
+  std::string reply;     // reply body as received (may be cut when too large)
+  std::string content;   // the assistant message ("" unless the attempt succeeded)
   std::string finish_reason;
-  int http_status = 0;     // 0 when no HTTP status was received
+  int http_status = 0;  // 0 when no HTTP status was received
   FailureKind failure = FailureKind::kNone;
-  std::string error;       // one line for people; "" when it succeeded
+  std::string error;  // one line for people; "" when it succeeded
   int64_t tokens_in = 0;
   int64_t tokens_out = 0;
   double cost = 0;
@@ -105,7 +105,7 @@ struct ModelSpec {
   std::string role;         // fast | strong
   double weight = 1;
   int max_concurrency = 1;
-  double input_price = 0;   // per million tokens
+  double input_price = 0;  // per million tokens
   double output_price = 0;
   double temperature = -1;
   double top_p = -1;
@@ -116,7 +116,8 @@ struct ModelSpec {
 
   double Cost(int64_t tokens_in, int64_t tokens_out) const {
     return (static_cast<double>(tokens_in) * input_price +
-            static_cast<double>(tokens_out) * output_price) / 1e6;
+            static_cast<double>(tokens_out) * output_price) /
+           1e6;
   }
 };
 

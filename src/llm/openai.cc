@@ -52,7 +52,8 @@ ParsedResponse TransportFailure(const HttpResponse& response) {
       return Fail(FailureKind::kTruncated, "the reply ended early: " + response.error_message);
     case HttpResponse::Error::kTooLarge:
       return Fail(FailureKind::kTooLarge, "the reply passed llm.max_reply_bytes");
-    case HttpResponse::Error::kCancelled: return Fail(FailureKind::kCancelled, "cancelled");
+    case HttpResponse::Error::kCancelled:
+      return Fail(FailureKind::kCancelled, "cancelled");
     default:
       return Fail(FailureKind::kConnection, "cannot reach the server: " + response.error_message);
   }
@@ -156,9 +157,9 @@ ParsedResponse ParseBody(const std::string& body) {
   };
   if (message.contains("refusal") && message["refusal"].is_string() &&
       !Trim(message["refusal"].get<std::string>()).empty()) {
-    return keep_tokens(Fail(FailureKind::kRefusal,
-                            "the model refused: " +
-                                Truncate(message["refusal"].get<std::string>(), 200)));
+    return keep_tokens(
+        Fail(FailureKind::kRefusal,
+             "the model refused: " + Truncate(message["refusal"].get<std::string>(), 200)));
   }
   if (r.finish_reason == "content_filter") {
     return keep_tokens(Fail(FailureKind::kRefusal, "the reply was withheld by a content filter"));
@@ -269,8 +270,8 @@ OpenAiClient::OpenAiClient(ModelSpec spec, ClientOptions options, HttpTransport&
       getenv_(std::move(getenv)),
       slots_(std::max<ptrdiff_t>(1, spec_.max_concurrency)) {}
 
-CallRecord OpenAiClient::Attempt(const CallContext& context, const std::string& body,
-                                 int attempt, std::string* retry_after) {
+CallRecord OpenAiClient::Attempt(const CallContext& context, const std::string& body, int attempt,
+                                 std::string* retry_after) {
   CallRecord record;
   record.proposal = context.proposal;
   record.call = context.call;

@@ -77,8 +77,7 @@ std::string InputsSection(const PromptInput& in) {
 
 std::string ProgramSection(const PromptInput& in) {
   const Program& p = in.parent;
-  std::string head = "## Current program (program " + std::to_string(p.id) + ", " +
-                     ScoreText(p);
+  std::string head = "## Current program (program " + std::to_string(p.id) + ", " + ScoreText(p);
   if (in.best_score && p.result.valid) head += "; best so far " + Number(*in.best_score);
   return head + ")\n" + Fenced(p.code, in.language);
 }
@@ -128,8 +127,8 @@ std::string LineageSection(const PromptInput& in) {
       "step)\n";
   for (size_t i = 0; i < chain.size(); ++i) {
     const Program& p = *chain[i];
-    out += "- program " + std::to_string(p.id) + " (generation " +
-           std::to_string(p.generation) + "): " + ScoreText(p);
+    out += "- program " + std::to_string(p.id) + " (generation " + std::to_string(p.generation) +
+           "): " + ScoreText(p);
     if (i > 0 && p.result.valid && chain[i - 1]->result.valid) {
       out += " (" + Signed(p.result.combined_score - chain[i - 1]->result.combined_score) + ")";
     }
@@ -142,8 +141,8 @@ std::string InspirationsSection(const PromptInput& in) {
   if (in.inspirations.empty()) return "";
   std::string out = "## Other programs of the population, for inspiration\n";
   for (const Program& p : in.inspirations) {
-    out += "### Program " + std::to_string(p.id) + " (" + ScoreText(p) + "). Tried: " +
-           Tried(p, in.notes) + "\n" + Fenced(p.code, in.language);
+    out += "### Program " + std::to_string(p.id) + " (" + ScoreText(p) +
+           "). Tried: " + Tried(p, in.notes) + "\n" + Fenced(p.code, in.language);
   }
   return out;
 }
@@ -159,9 +158,10 @@ std::string RepairSection(const PromptInput& in) {
   if (in.failed_edit.empty() && in.failure.empty()) return "";
   std::string out = "## What went wrong\n";
   if (!in.failed_edit.empty()) {
-    out += "Your previous edit of the current program was not applied, so it was never "
-           "evaluated:\n" +
-           Fenced(Truncate(in.failed_edit, 6000), "") + "The reason:\n" + in.failure + "\n";
+    out +=
+        "Your previous edit of the current program was not applied, so it was never "
+        "evaluated:\n" +
+        Fenced(Truncate(in.failed_edit, 6000), "") + "The reason:\n" + in.failure + "\n";
   } else {
     out += "The current program failed its evaluation: " + in.failure + "\n";
     out += ArtifactsText(in.parent, in.max_artifact_chars);

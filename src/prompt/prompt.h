@@ -47,18 +47,18 @@ struct ProgramNote {
 struct PromptInput {
   Kind kind = Kind::kExplore;
   std::string task_name;
-  std::string description;   // task.description
-  std::string hardware;      // prompt.hardware
-  std::string inputs;        // prompt.inputs
-  std::string language;      // fence language ("cpp", "python"...); see LanguageFor
-  Program parent;            // the program the edit applies to
-  std::vector<Program> lineage;       // the parent's ancestors, nearest first
-  std::vector<Program> inspirations;  // top and diverse programs of the island
-  std::optional<Program> partner;     // crossover: the second parent
+  std::string description;               // task.description
+  std::string hardware;                  // prompt.hardware
+  std::string inputs;                    // prompt.inputs
+  std::string language;                  // fence language ("cpp", "python"...); see LanguageFor
+  Program parent;                        // the program the edit applies to
+  std::vector<Program> lineage;          // the parent's ancestors, nearest first
+  std::vector<Program> inspirations;     // top and diverse programs of the island
+  std::optional<Program> partner;        // crossover: the second parent
   std::map<int64_t, ProgramNote> notes;  // by program id
-  std::optional<double> best_score;   // the best score so far, for context
-  std::string failed_edit;   // repair of an edit that did not apply: that edit
-  std::string failure;       // repair: what went wrong (edit rejection or evaluation failure)
+  std::optional<double> best_score;      // the best score so far, for context
+  std::string failed_edit;               // repair of an edit that did not apply: that edit
+  std::string failure;  // repair: what went wrong (edit rejection or evaluation failure)
   std::string edit_format = "search_replace";  // search_replace | diff
   size_t max_artifact_chars = 2000;
 };

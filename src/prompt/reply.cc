@@ -43,10 +43,14 @@ std::string TakeTag(std::string& text, const std::string& tag) {
 
 const char* KindName(Kind kind) {
   switch (kind) {
-    case Kind::kExplore: return "explore";
-    case Kind::kExploit: return "exploit";
-    case Kind::kCrossover: return "crossover";
-    case Kind::kRepair: return "repair";
+    case Kind::kExplore:
+      return "explore";
+    case Kind::kExploit:
+      return "exploit";
+    case Kind::kCrossover:
+      return "crossover";
+    case Kind::kRepair:
+      return "repair";
   }
   return "explore";
 }

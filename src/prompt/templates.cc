@@ -7,7 +7,8 @@
 namespace kevolve::prompt {
 namespace {
 
-constexpr const char* kSystem = R"(You are an expert programmer improving a program by evolutionary search. Every edit you propose is applied to the program and measured by an automatic evaluator; its score decides whether the edit survives. Higher scores are better.
+constexpr const char* kSystem =
+    R"(You are an expert programmer improving a program by evolutionary search. Every edit you propose is applied to the program and measured by an automatic evaluator; its score decides whether the edit survives. Higher scores are better.
 {{hardware}}
 Change only the code between the EVOLVE-BLOCK-START and EVOLVE-BLOCK-END markers, keep the program valid, and answer in the exact output format you are given.
 )";
@@ -82,7 +83,8 @@ The score change you expect and why, in one or two sentences.
 </expected_impact>
 )";
 
-constexpr const char* kFeedbackSystem = R"(You review candidate edits in an evolutionary search over programs. You judge the code, not its measured score, which you are not shown.
+constexpr const char* kFeedbackSystem =
+    R"(You review candidate edits in an evolutionary search over programs. You judge the code, not its measured score, which you are not shown.
 )";
 
 constexpr const char* kFeedback = R"(## Task
@@ -110,9 +112,9 @@ Score the candidate from 0 to 10 on readability (clear, simple, maintainable cod
 // The placeholders each kind of template may use.
 const std::set<std::string>& ProposalVars() {
   static const std::set<std::string> vars = {
-      "task",        "inputs", "program",       "performance", "lineage", "inspirations",
-      "partner",     "repair", "output_format", "hardware",    "task_name", "description",
-      "language"};
+      "task",         "inputs",      "program", "performance",   "lineage",
+      "inspirations", "partner",     "repair",  "output_format", "hardware",
+      "task_name",    "description", "language"};
   return vars;
 }
 
@@ -131,14 +133,10 @@ const std::set<std::string>& VarsOf(const std::string& name) {
 
 const Templates& DefaultTemplates() {
   static const Templates templates = {
-      {"system", kSystem},
-      {"explore", kExplore},
-      {"exploit", kExploit},
-      {"crossover", kCrossover},
-      {"repair", kRepair},
-      {"output_search_replace", kOutputSearchReplace},
-      {"output_diff", kOutputDiff},
-      {"feedback_system", kFeedbackSystem},
+      {"system", kSystem},          {"explore", kExplore},
+      {"exploit", kExploit},        {"crossover", kCrossover},
+      {"repair", kRepair},          {"output_search_replace", kOutputSearchReplace},
+      {"output_diff", kOutputDiff}, {"feedback_system", kFeedbackSystem},
       {"feedback", kFeedback},
   };
   return templates;
@@ -191,8 +189,8 @@ Result<Templates> OverrideTemplates(const Templates& base,
       for (const auto& [known, unused] : DefaultTemplates()) {
         names += (names.empty() ? "" : ", ") + known;
       }
-      return Status::InvalidArgument("no template is named '" + name + "' (templates: " +
-                                     names + ")");
+      return Status::InvalidArgument("no template is named '" + name + "' (templates: " + names +
+                                     ")");
     }
     std::map<std::string, std::string> probe;
     for (const std::string& var : VarsOf(name)) probe[var] = "";

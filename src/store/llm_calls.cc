@@ -97,10 +97,9 @@ Status Store::LinkLlmCalls(const std::vector<int64_t>& ids, const std::string& o
 }
 
 Result<std::vector<LlmCall>> Store::LoadLlmCalls() const {
-  KEVOLVE_ASSIGN_OR_RETURN(
-      Statement stmt,
-      db_->Prepare(std::string("SELECT ") + kColumns + " FROM llm_calls ORDER BY id",
-                   "load llm calls"));
+  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(std::string("SELECT ") + kColumns +
+                                                            " FROM llm_calls ORDER BY id",
+                                                        "load llm calls"));
   std::vector<LlmCall> calls;
   while (true) {
     KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());

@@ -116,8 +116,9 @@ class AsyncEngineTest : public ::testing::Test {
     ASSERT_TRUE(RemoveTree(root_).ok());
     ASSERT_TRUE(MakeDirs(root_ + "/task").ok());
     ASSERT_TRUE(WriteFileAtomic(root_ + "/task/initial_program.cc", kInitial).ok());
-    auto cfg = ParseConfig("run: {iterations: 40, output_dir: " + root_ + "/runs}\n"
-                           "database: {islands: 2, migration_interval: 10}\n",
+    auto cfg = ParseConfig("run: {iterations: 40, output_dir: " + root_ +
+                               "/runs}\n"
+                               "database: {islands: 2, migration_interval: 10}\n",
                            "test.yaml", root_ + "/task");
     ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
     config_ = *cfg;
@@ -128,8 +129,8 @@ class AsyncEngineTest : public ::testing::Test {
                                    bool prompts, int slots, int reject_first = 0,
                                    std::optional<double> feedback = std::nullopt) {
     EngineEnv env;
-    env.make_backend = [slots](const Config&, const RunPaths&)
-        -> Result<std::unique_ptr<EvalBackend>> {
+    env.make_backend = [slots](const Config&,
+                               const RunPaths&) -> Result<std::unique_ptr<EvalBackend>> {
       return std::unique_ptr<EvalBackend>(new testing::FakeBackend(Score, slots));
     };
     env.make_proposer = [=](const Config&) -> std::unique_ptr<Proposer> {

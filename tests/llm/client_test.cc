@@ -60,7 +60,7 @@ class ClientTest : public ::testing::Test {
     spec_.base_url = "http://127.0.0.1:9/v1";
     spec_.api_key_env = "TEST_KEY_VAR";
     spec_.max_concurrency = 2;
-    spec_.input_price = 2.0;   // per million
+    spec_.input_price = 2.0;  // per million
     spec_.output_price = 10.0;
     options_.max_retries = 3;
     options_.backoff_initial_ms = 1000;
@@ -96,7 +96,8 @@ TEST_F(ClientTest, SendsTheChatCompletionsRequest) {
   spec_.temperature = 0.7;
   spec_.reasoning_effort = "high";
   spec_.headers = {{"HTTP-Referer", "https://example.org"}};
-  spec_.body = {{"max_completion_tokens", "2048"}, {"reasoning", "{\"effort\": \"low\"}"},
+  spec_.body = {{"max_completion_tokens", "2048"},
+                {"reasoning", "{\"effort\": \"low\"}"},
                 {"user", "kevolve"}};
   transport_.replies = {Completion("ok")};
   CallResult r = Call();
@@ -294,9 +295,9 @@ TEST(BackoffTest, DoublesUpToTheCap) {
 }
 
 TEST(FailureKindTest, NamesRoundTripAndRetryability) {
-  for (FailureKind k : {FailureKind::kRateLimited, FailureKind::kServerError,
-                        FailureKind::kTimeout, FailureKind::kTruncated, FailureKind::kTooLarge,
-                        FailureKind::kContentType, FailureKind::kRefusal, FailureKind::kEmpty}) {
+  for (FailureKind k : {FailureKind::kRateLimited, FailureKind::kServerError, FailureKind::kTimeout,
+                        FailureKind::kTruncated, FailureKind::kTooLarge, FailureKind::kContentType,
+                        FailureKind::kRefusal, FailureKind::kEmpty}) {
     EXPECT_EQ(FailureKindFromName(FailureKindName(k)), k);
   }
   EXPECT_TRUE(Retryable(FailureKind::kRateLimited));

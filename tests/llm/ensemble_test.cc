@@ -80,7 +80,8 @@ CallRecord Recorded(int64_t proposal, int call, int attempt, const std::string& 
 }
 
 TEST(ReplayTest, ServesTheLastAttemptOfEachCall) {
-  ReplayClient replay({Recorded(3, 0, 1, "second try"), Recorded(3, 0, 0, "", FailureKind::kServerError),
+  ReplayClient replay({Recorded(3, 0, 1, "second try"),
+                       Recorded(3, 0, 0, "", FailureKind::kServerError),
                        Recorded(3, 1, 0, "", FailureKind::kRefusal), Recorded(4, 0, 0, "four")});
   EXPECT_EQ(replay.recorded_calls(), 3u);
   CallResult a = replay.Complete({3, 0, "explore", nullptr}, {{"user", "p"}});

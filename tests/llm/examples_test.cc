@@ -14,8 +14,8 @@ namespace {
 const std::string kExamples = std::string(KEVOLVE_SOURCE_DIR) + "/examples/llm";
 
 TEST(LlmExamplesTest, EveryRecipeLoadsValidatesAndNamesItsEndpoint) {
-  const std::vector<std::string> expected = {"gemini",  "llamacpp", "ollama", "openai",
-                                             "openrouter", "sglang", "vllm"};
+  const std::vector<std::string> expected = {"gemini",     "llamacpp", "ollama", "openai",
+                                             "openrouter", "sglang",   "vllm"};
   std::vector<std::string> found;
   for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
     if (entry.path().extension() != ".yaml") continue;
@@ -26,7 +26,8 @@ TEST(LlmExamplesTest, EveryRecipeLoadsValidatesAndNamesItsEndpoint) {
     ASSERT_TRUE(config.ok()) << config.status().ToString();
     Config others = *config;
     others.llm = LlmConfig{};
-    EXPECT_EQ(ConfigToJson(others), ConfigToJson(Config{})) << entry.path() << " holds more than llm:";
+    EXPECT_EQ(ConfigToJson(others), ConfigToJson(Config{}))
+        << entry.path() << " holds more than llm:";
     config->task.name = "task";  // a recipe is merged into a task's config, which has a name
     EXPECT_TRUE(ValidateConfig(*config).ok()) << ValidateConfig(*config).ToString();
     ASSERT_FALSE(config->llm.models.empty()) << entry.path();

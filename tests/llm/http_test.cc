@@ -14,9 +14,10 @@ using testing::ServerReply;
 
 class HttpTest : public ::testing::Test {
  protected:
-  HttpTest() : server_([](const testing::ServerRequest&) {
-      return LlmTestServer::Completion("default reply");
-    }) {
+  HttpTest()
+      : server_([](const testing::ServerRequest&) {
+          return LlmTestServer::Completion("default reply");
+        }) {
     spec_.name = "local";
     spec_.model = "test-model";
     spec_.base_url = server_.base_url();
@@ -31,12 +32,13 @@ class HttpTest : public ::testing::Test {
 
   CallResult Call(int max_retries = 2) {
     options_.max_retries = max_retries;
-    OpenAiClient client(spec_, options_, *transport_, RealClock(),
-                        [](int64_t ms) {
-                          std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-                          return true;
-                        },
-                        [](const std::string&) { return std::string("sk-local-test-key"); });
+    OpenAiClient client(
+        spec_, options_, *transport_, RealClock(),
+        [](int64_t ms) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+          return true;
+        },
+        [](const std::string&) { return std::string("sk-local-test-key"); });
     return client.Complete({1, 0, "explore", nullptr}, {{"user", "hello"}});
   }
 

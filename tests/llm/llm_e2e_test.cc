@@ -37,13 +37,30 @@ class LlmE2eTest : public ::testing::Test {
 
   std::vector<std::string> RunArgs(const std::string& task, int iterations, int workers,
                                    const std::string& base_url) {
-    return {KevolveBinary(), "run", task, "-n", std::to_string(iterations), "-j",
-            std::to_string(workers), "-o", out_, "--llm-base-url", base_url,
-            "--llm-api-key-env", kKeyVar,
-            "--set", "llm.models=[{name: coder, model: test-model, input_price: 1.5, "
-                     "output_price: 6}]",
-            "--set", "llm.timeout_seconds=1", "--set", "llm.backoff_initial_seconds=0.05",
-            "--set", "llm.max_reply_bytes=65536", "--set", "llm.max_in_flight=2"};
+    return {KevolveBinary(),
+            "run",
+            task,
+            "-n",
+            std::to_string(iterations),
+            "-j",
+            std::to_string(workers),
+            "-o",
+            out_,
+            "--llm-base-url",
+            base_url,
+            "--llm-api-key-env",
+            kKeyVar,
+            "--set",
+            "llm.models=[{name: coder, model: test-model, input_price: 1.5, "
+            "output_price: 6}]",
+            "--set",
+            "llm.timeout_seconds=1",
+            "--set",
+            "llm.backoff_initial_seconds=0.05",
+            "--set",
+            "llm.max_reply_bytes=65536",
+            "--set",
+            "llm.max_in_flight=2"};
   }
 
   std::vector<std::string> RunDirs(const std::string& parent) {
@@ -160,8 +177,9 @@ TEST_F(LlmE2eTest, CostsAndTokensAddUpAcrossStatusDatabaseAndEvents) {
     db_in += c.tokens_in;
     db_out += c.tokens_out;
     db_cost += c.cost;
-    EXPECT_DOUBLE_EQ(c.cost, (static_cast<double>(c.tokens_in) * 1.5 +
-                              static_cast<double>(c.tokens_out) * 6) / 1e6);
+    EXPECT_DOUBLE_EQ(
+        c.cost,
+        (static_cast<double>(c.tokens_in) * 1.5 + static_cast<double>(c.tokens_out) * 6) / 1e6);
   }
   int64_t ev_in = 0, ev_out = 0, ev_calls = 0;
   double ev_cost = 0;
@@ -190,8 +208,8 @@ TEST_F(LlmE2eTest, ReplayReproducesTheRecordedProgramsExactly) {
   std::string dir;
   {
     LlmTestServer server(testing::MutatorResponder);
-    server.Script({LlmTestServer::NotAnEdit(), LlmTestServer::ServerError(),
-                   LlmTestServer::Refusal()});
+    server.Script(
+        {LlmTestServer::NotAnEdit(), LlmTestServer::ServerError(), LlmTestServer::Refusal()});
     auto run = RunCommand(RunArgs(kToy, 25, 1, server.base_url()));
     ASSERT_EQ(run.exit_code, 0) << run.err;
     dir = RunDirs(out_).at(0);
@@ -246,8 +264,8 @@ TEST_F(LlmE2eTest, AnLlmConfigFileReplacesTheTasksLlmSection) {
                                         "\n  api_key_env: \"\"\n  models:\n"
                                         "    - {name: local, model: tiny}\n")
                   .ok());
-  auto run = RunCommand({KevolveBinary(), "run", kToy, "-n", "4", "-o", out_ + "/runs",
-                         "--llm-config", file});
+  auto run = RunCommand(
+      {KevolveBinary(), "run", kToy, "-n", "4", "-o", out_ + "/runs", "--llm-config", file});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   ASSERT_FALSE(server.requests().empty());
   EXPECT_EQ(server.requests()[0].json["model"], "tiny");
@@ -269,6 +287,7 @@ TEST_F(LlmE2eTest, AnUnsetKeyVariableStopsBeforeAnyCall) {
   EXPECT_EQ(run.exit_code, 3) << run.err;
   EXPECT_NE(run.err.find(kKeyVar), std::string::npos) << run.err;
   EXPECT_TRUE(server.requests().empty());
+  EXPECT_FALSE(PathExists(out_)) << "no run folder is made for a run that cannot start";
 }
 
 }  // namespace

@@ -21,8 +21,10 @@ Program MakeProgram(int64_t id, int64_t parent, int64_t generation, double score
   p.parent_id = parent;
   p.generation = generation;
   p.origin = id == 1 ? "initial" : "model:fast";
-  p.code = "#include <cmath>\n// EVOLVE-BLOCK-START\ndouble Priority(double item, double bin) {\n"
-           "  return -(bin - item) * " + constant + ";\n}\n// EVOLVE-BLOCK-END\n";
+  p.code =
+      "#include <cmath>\n// EVOLVE-BLOCK-START\ndouble Priority(double item, double bin) {\n"
+      "  return -(bin - item) * " +
+      constant + ";\n}\n// EVOLVE-BLOCK-END\n";
   p.result.valid = true;
   p.result.failure = Failure::kNone;
   p.result.combined_score = score;
@@ -84,8 +86,8 @@ TEST(PromptGoldenTest, DiffFormatAndFeedbackMatchTheirGoldenText) {
   Result<Messages> m = BuildPrompt(in, DefaultTemplates());
   ASSERT_TRUE(m.ok());
   ExpectGolden("exploit_diff_user.txt", m->user);
-  FeedbackInput f{"Pack bins.", "cpp", in.lineage[0].code, in.parent.code, "Weigh slack.",
-                  "Fewer bins."};
+  FeedbackInput f{"Pack bins.",   "cpp",          in.lineage[0].code,
+                  in.parent.code, "Weigh slack.", "Fewer bins."};
   Result<Messages> fm = BuildFeedbackPrompt(f, DefaultTemplates());
   ASSERT_TRUE(fm.ok());
   ExpectGolden("feedback_user.txt", fm->user);
@@ -125,8 +127,7 @@ TEST(PromptTest, PromptsCarryTheEvidence) {
   const size_t p1 = u.find("- program 1 (generation 0)");
   const size_t p4 = u.find("- program 4 (generation 2): score -4.1 (+0.03). Tried: Shift");
   const size_t p7 = u.find("- program 7 (generation 3): score -4.01 (+0.09). Tried: Weigh");
-  EXPECT_TRUE(p1 != std::string::npos && p4 != std::string::npos && p7 != std::string::npos)
-      << u;
+  EXPECT_TRUE(p1 != std::string::npos && p4 != std::string::npos && p7 != std::string::npos) << u;
   EXPECT_LT(p1, p4);
   EXPECT_LT(p4, p7);
   EXPECT_NE(u.find("- excess_bins_pct: 4.01 (-0.09 vs its parent)"), std::string::npos) << u;
@@ -190,7 +191,8 @@ TEST(ReplyTest, AnUnclosedTagRunsToTheNextPart) {
 }
 
 TEST(ReplyTest, FeedbackScoresAreReadFromTheFirstObject) {
-  auto s = ParseFeedbackReply("Here: {\"readability\": 8, \"plausibility\": 4, \"comment\": \"ok\"}");
+  auto s =
+      ParseFeedbackReply("Here: {\"readability\": 8, \"plausibility\": 4, \"comment\": \"ok\"}");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_DOUBLE_EQ(s->Score(), 0.6);
   EXPECT_FALSE(ParseFeedbackReply("no json").ok());

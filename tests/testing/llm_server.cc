@@ -16,10 +16,9 @@ std::string CompletionBody(const std::string& content, int tokens_in, int tokens
   Json body = {{"id", "chatcmpl-test"},
                {"object", "chat.completion"},
                {"model", "test-model"},
-               {"choices",
-                Json::array({{{"index", 0},
-                              {"message", {{"role", "assistant"}, {"content", content}}},
-                              {"finish_reason", "stop"}}})},
+               {"choices", Json::array({{{"index", 0},
+                                         {"message", {{"role", "assistant"}, {"content", content}}},
+                                         {"finish_reason", "stop"}}})},
                {"usage",
                 {{"prompt_tokens", tokens_in},
                  {"completion_tokens", tokens_out},
@@ -51,29 +50,30 @@ ServerRequest Describe(const httplib::Request& req, int index) {
 
 LlmTestServer::LlmTestServer(Responder responder)
     : responder_(std::move(responder)), server_(std::make_unique<httplib::Server>()) {
-  server_->Post(R"(.*/chat/completions)", [this](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    ServerRequest request;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      request = Describe(req, static_cast<int>(requests_.size()));
-      requests_.push_back(request);
-    }
-    ServerReply reply = Next(request);
-    if (reply.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
-    res.status = reply.status;
-    for (const auto& [name, value] : reply.headers) res.set_header(name, value);
-    if (reply.truncate) {
-      const std::string body = reply.body;
-      res.set_content_provider(body.size(), reply.content_type,
-                               [body](size_t, size_t, httplib::DataSink& sink) {
-                                 sink.write(body.data(), body.size() / 2);
-                                 return false;  // closes the connection mid-body
-                               });
-      return;
-    }
-    res.set_content(reply.body, reply.content_type.c_str());
-  });
+  server_->Post(R"(.*/chat/completions)",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  ServerRequest request;
+                  {
+                    std::lock_guard<std::mutex> lock(mu_);
+                    request = Describe(req, static_cast<int>(requests_.size()));
+                    requests_.push_back(request);
+                  }
+                  ServerReply reply = Next(request);
+                  if (reply.delay_ms > 0)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
+                  res.status = reply.status;
+                  for (const auto& [name, value] : reply.headers) res.set_header(name, value);
+                  if (reply.truncate) {
+                    const std::string body = reply.body;
+                    res.set_content_provider(body.size(), reply.content_type,
+                                             [body](size_t, size_t, httplib::DataSink& sink) {
+                                               sink.write(body.data(), body.size() / 2);
+                                               return false;  // closes the connection mid-body
+                                             });
+                    return;
+                  }
+                  res.set_content(reply.body, reply.content_type.c_str());
+                });
   port_ = server_->bind_to_any_port("127.0.0.1");
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // The socket listens from bind on; wait for the accept loop too, so the first request is not
@@ -199,8 +199,8 @@ ServerReply MutatorResponder(const ServerRequest& request) {
   Rng rng(Fnv1a64(request.user));
   auto proposal = mutate::Propose(program, {}, config, rng);
   if (!proposal.ok()) return LlmTestServer::NotAnEdit();
-  const std::string content = "<reasoning>\nTry " + proposal->description +
-                              ".\n</reasoning>\n" + proposal->edit +
+  const std::string content = "<reasoning>\nTry " + proposal->description + ".\n</reasoning>\n" +
+                              proposal->edit +
                               "<expected_impact>\nA small gain.\n</expected_impact>\n";
   return LlmTestServer::Completion(content, tokens_in, static_cast<int>(content.size()) / 4);
 }

@@ -36,9 +36,9 @@ struct ServerRequest {
   std::string path;
   std::string authorization;  // the Authorization header as received
   std::string body;
-  Json json;                  // the body parsed (null when not JSON)
-  std::string system;         // messages[0].content when its role is system
-  std::string user;           // the last user message
+  Json json;           // the body parsed (null when not JSON)
+  std::string system;  // messages[0].content when its role is system
+  std::string user;    // the last user message
 };
 
 class LlmTestServer {
