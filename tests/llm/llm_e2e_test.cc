@@ -126,6 +126,13 @@ TEST_F(LlmE2eTest, BinPackingRunsThroughEveryFaultAndCountsEachByKind) {
     repaired |= r.user.find("was not applied, so it was never evaluated") != std::string::npos;
   }
   EXPECT_TRUE(repaired);
+  // Held-out results never reach a model; the visible metric does.
+  bool metric_shown = false;
+  for (const auto& r : server.requests()) {
+    EXPECT_EQ(r.body.find("heldout"), std::string::npos) << "request " << r.index;
+    metric_shown |= r.user.find("excess_bins_pct") != std::string::npos;
+  }
+  EXPECT_TRUE(metric_shown);
   // Every program an LLM proposed is linked to the calls that produced it.
   auto programs = (*store)->LoadPrograms();
   ASSERT_TRUE(programs.ok());
