@@ -40,6 +40,9 @@ struct PeakRates {
   double tbps = 3.35;
 };
 
+// The datasheet peaks of the GPU `facts` describes: H200 (4.8 TB/s), else the H100 SXM values.
+PeakRates PeakRatesFor(const DeviceFacts& facts);
+
 // Checks then times `config` on the prepared shape. The row's status says what happened:
 // "ok", "not compiled: ...", "refused: ...", "wrong: ...", "error: ...". A non-OK Result means
 // the GPU is no longer usable (hang or sticky error); the caller must stop.

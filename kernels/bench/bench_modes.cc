@@ -164,8 +164,8 @@ int RunOneMode(const std::vector<std::string>& args) {
   }
   Result<PerfRow> ref = MeasureCublas(**wb, *shape, *timing);
   if (!ref.ok()) return Fail(ref.status(), kExitGpuFailed);
-  Result<PerfRow> row = MeasureConfig(**wb, *config, *shape, *timing, PeakRates{},
-                                      ref->median_us);
+  Result<PerfRow> row =
+      MeasureConfig(**wb, *config, *shape, *timing, PeakRatesFor((*wb)->facts()), ref->median_us);
   if (!row.ok()) return Fail(row.status(), kExitGpuFailed);
   std::printf("%s\n%s\n%s\n", std::string(kPerfTableHeader).c_str(), FormatPerfRow(*ref).c_str(),
               FormatPerfRow(*row).c_str());

@@ -108,7 +108,7 @@ Status SweepShape(Workbench& wb, SweepState& st, const SweepArgs& a, const GemmS
       continue;
     }
     KEVOLVE_RETURN_IF_ERROR(MarkInflight(st, s, text));
-    Result<PerfRow> row = MeasureConfig(wb, *c, s, a.timing, PeakRates{}, best);
+    Result<PerfRow> row = MeasureConfig(wb, *c, s, a.timing, PeakRatesFor(wb.facts()), best);
     if (!row.ok()) return row.status();  // the marker stays: a resume records this pair
     KEVOLVE_RETURN_IF_ERROR(Record(st, *row));
     if (row->status == "ok") best = std::min(best, row->median_us);

@@ -3,8 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <future>
+#include <memory>
 #include <random>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "common/cuda_check.h"
@@ -14,6 +18,10 @@ namespace {
 
 constexpr uint16_t kBf16Nan = 0x7FC0;
 constexpr int kSamplesPerDim = 12;
+constexpr int kSettleMs = 5;  // pause before checking that an output no longer changes
+// Host clock vs events (CheckTimedStreamHoldsTheWork): ratio, and launch overhead per launch.
+constexpr double kHostOverEvent = 1.25;
+constexpr double kHostSlackUs = 10;
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -36,6 +44,15 @@ Status ReadFacts(DeviceFacts& f) {
   KEVOLVE_CUDA_RETURN_IF_ERROR(cudaDriverGetVersion(&f.driver_version));
   KEVOLVE_CUDA_RETURN_IF_ERROR(cudaRuntimeGetVersion(&f.runtime_version));
   return Status::Ok();
+}
+
+// Whether C still hashes to `expected` after a pause and another device-wide wait: a kernel's
+// output is final when its call returns and the device is idle.
+Result<bool> OutputSettled(const void* c, const GemmShape& s, uint64_t expected, Workbench& wb) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(kSettleMs));
+  KEVOLVE_RETURN_IF_ERROR(SyncDevice(30));
+  KEVOLVE_ASSIGN_OR_RETURN(const uint64_t now, DeviceChecksum(c, s.m * s.n * 2, wb.stream()));
+  return now == expected;
 }
 
 }  // namespace
@@ -64,6 +81,25 @@ Status SyncWithTimeout(cudaStream_t stream, double timeout_s) {
   }
 }
 
+Status SyncDevice(double timeout_s) {
+  // cudaDeviceSynchronize has no timeout: wait for it on a helper thread, which is left behind
+  // (detached) if the device hangs; the caller then stops using the GPU.
+  auto done = std::make_shared<std::promise<cudaError_t>>();
+  std::future<cudaError_t> result = done->get_future();
+  int device = 0;
+  KEVOLVE_CUDA_RETURN_IF_ERROR(cudaGetDevice(&device));
+  std::thread([done, device] {
+    cudaSetDevice(device);
+    done->set_value(cudaDeviceSynchronize());
+  }).detach();
+  const auto wait = std::chrono::duration<double>(timeout_s);
+  if (result.wait_for(wait) != std::future_status::ready) {
+    return Status::Timeout("the device did not finish its work within " +
+                           std::to_string(timeout_s) + " s (a kernel hangs)");
+  }
+  return KEVOLVE_CUDA_STATUS(result.get());
+}
+
 Result<std::unique_ptr<Workbench>> Workbench::Create() {
   std::unique_ptr<Workbench> wb(new Workbench());
   KEVOLVE_RETURN_IF_ERROR(ReadFacts(wb->facts_));
@@ -77,20 +113,45 @@ Result<std::unique_ptr<Workbench>> Workbench::Create() {
 }
 
 Workbench::~Workbench() {
-  for (void* p : {a_, b_, c_, c_ref_, ws_, flush_}) {
-    if (p != nullptr) cudaFree(p);
+  for (auto [ptr, cap] : {std::pair{&a_, &a_cap_}, std::pair{&b_, &b_cap_}, std::pair{&c_, &c_cap_},
+                          std::pair{&c_ref_, &c_ref_cap_}, std::pair{&ws_, &ws_cap_}}) {
+    (void)ScrubAndFree(ptr, cap);
   }
+  if (flush_ != nullptr) cudaFree(flush_);
   cublas_.reset();
   if (stream_ != nullptr) cudaStreamDestroy(stream_);
 }
 
-Status Workbench::Grow(void** ptr, size_t* cap, size_t bytes) {
-  if (bytes <= *cap) return Status::Ok();
-  if (*ptr != nullptr) KEVOLVE_CUDA_RETURN_IF_ERROR(cudaFree(*ptr));
+Status Workbench::ScrubAndFree(void** ptr, size_t* cap) {
+  if (*ptr == nullptr) return Status::Ok();
+  const Status scrubbed = KEVOLVE_CUDA_STATUS(cudaMemsetAsync(*ptr, 0xFF, *cap, stream_));
+  const Status synced = scrubbed.ok() ? SyncWithTimeout(stream_, 30) : scrubbed;
+  const Status freed = KEVOLVE_CUDA_STATUS(cudaFree(*ptr));
   *ptr = nullptr;
   *cap = 0;
+  return synced.ok() ? freed : synced;
+}
+
+Status Workbench::Grow(void** ptr, size_t* cap, size_t bytes) {
+  if (bytes <= *cap) return Status::Ok();
+  KEVOLVE_RETURN_IF_ERROR(ScrubAndFree(ptr, cap));
   KEVOLVE_CUDA_RETURN_IF_ERROR(cudaMalloc(ptr, bytes));
   *cap = bytes;
+  return Status::Ok();
+}
+
+Status Workbench::Relocate(const GemmShape& s) {
+  const auto bytes = [](int64_t x, int64_t y) { return static_cast<size_t>(x * y * 2); };
+  for (auto [ptr, cap, size] : {std::tuple{&a_, &a_cap_, bytes(s.m, s.k)},
+                                std::tuple{&b_, &b_cap_, bytes(s.n, s.k)},
+                                std::tuple{&c_, &c_cap_, bytes(s.m, s.n)}}) {
+    void* fresh = nullptr;
+    const size_t fresh_cap = std::max(size, *cap);
+    KEVOLVE_CUDA_RETURN_IF_ERROR(cudaMalloc(&fresh, fresh_cap));
+    KEVOLVE_RETURN_IF_ERROR(ScrubAndFree(ptr, cap));
+    *ptr = fresh;
+    *cap = fresh_cap;
+  }
   return Status::Ok();
 }
 
@@ -168,6 +229,9 @@ Result<CheckOutcome> CheckOperation(Workbench& wb, GemmOperation& op, const Gemm
   }
   KEVOLVE_RETURN_IF_ERROR(op.Run(args, wb.stream()));
   KEVOLVE_RETURN_IF_ERROR(SyncWithTimeout(wb.stream(), 30));
+  KEVOLVE_RETURN_IF_ERROR(SyncDevice(30));  // work the candidate put on streams of its own
+  KEVOLVE_ASSIGN_OR_RETURN(const uint64_t c_after_call, DeviceChecksum(args.c, s.m * s.n * 2,
+                                                                        wb.stream()));
   KEVOLVE_ASSIGN_OR_RETURN(const CompareResult cmp,
                            CompareToReference(args.c, wb.c_ref(), /*ref_is_fp32=*/true,
                                               s.m * s.n, wb.stream(), kRefAbsOfRms));
@@ -178,8 +242,12 @@ Result<CheckOutcome> CheckOperation(Workbench& wb, GemmOperation& op, const Gemm
   out.rel_fro = cmp.rel_fro;
   out.fp64_max_rel = f64.max_rel_err;
   const Status inputs = wb.VerifyInputsUnchanged(s);
-  out.passed = cmp.passed() && f64.passed() && inputs.ok();
-  if (!cmp.passed()) {
+  KEVOLVE_ASSIGN_OR_RETURN(const bool settled, OutputSettled(args.c, s, c_after_call, wb));
+  out.passed = cmp.passed() && f64.passed() && inputs.ok() && settled;
+  if (!settled) {
+    out.detail = "the output changed after the call returned and the device was idle: work "
+                 "left running on a thread or stream of the candidate's";
+  } else if (!cmp.passed()) {
     out.detail = "vs fp32 reference: " + cmp.Describe();
   } else if (!f64.passed()) {
     out.detail = "vs float64: " + std::to_string(f64.bad) + " of " + std::to_string(f64.samples) +
@@ -250,6 +318,27 @@ Result<TimingStats> TimeLaunches(Workbench& wb, const std::function<Status()>& l
   }
   KEVOLVE_RETURN_IF_ERROR(st);
   return Summarize(std::move(samples));
+}
+
+Result<double> HostTimedPerLaunchUs(const std::function<Status()>& launch, int launches) {
+  launches = std::max(launches, 1);
+  KEVOLVE_RETURN_IF_ERROR(SyncDevice(30));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < launches; ++i) KEVOLVE_RETURN_IF_ERROR(launch());
+  // Plain cudaDeviceSynchronize: SyncDevice's helper thread would add its start-up to the time.
+  // These launches already finished once under SyncDevice, so a hang is not expected here.
+  KEVOLVE_CUDA_RETURN_IF_ERROR(cudaDeviceSynchronize());
+  return SecondsSince(t0) * 1e6 / launches;
+}
+
+Status CheckTimedStreamHoldsTheWork(double event_median_us, double host_per_launch_us) {
+  if (host_per_launch_us <= kHostOverEvent * event_median_us + kHostSlackUs) return Status::Ok();
+  char buf[220];
+  std::snprintf(buf, sizeof(buf),
+                "the work ran outside the timed stream: %.1f us per launch by the host clock "
+                "around a device-wide wait, %.1f us by the events",
+                host_per_launch_us, event_median_us);
+  return Status::FailedPrecondition(buf);
 }
 
 }  // namespace kevolve::gemm::bench

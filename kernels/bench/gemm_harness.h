@@ -29,6 +29,11 @@ uint64_t FreshSeed();
 // exit, the device state is unknown). Internal for a CUDA error.
 Status SyncWithTimeout(cudaStream_t stream, double timeout_s);
 
+// Waits for all work on the device, every stream of every thread, giving up after `timeout_s`
+// (Timeout, as above; the waiting thread is then left behind). A candidate may enqueue work on
+// streams the harness does not know: outputs are read, and clocks stopped, only after this.
+Status SyncDevice(double timeout_s);
+
 struct DeviceFacts {
   std::string name;
   int sm_count = 0;
@@ -67,9 +72,17 @@ class Workbench {
   // OK when A and B still hash to what PrepareInputs saw.
   Status VerifyInputsUnchanged(const GemmShape& shape);
 
+  // Moves A, B and C to new device addresses (the old blocks are scrubbed and freed after the
+  // new ones exist, so the addresses differ). Call PrepareInputs afterwards. A candidate that
+  // keys anything on buffer addresses sees new ones.
+  Status Relocate(const GemmShape& shape);
+
  private:
   Workbench() = default;
+  // Frees are preceded by a scrub (every byte 0xFF, a NaN pattern), so that no later allocation,
+  // the candidate's included, finds a reference output or inputs in recycled memory.
   Status Grow(void** ptr, size_t* cap, size_t bytes);
+  Status ScrubAndFree(void** ptr, size_t* cap);
 
   cudaStream_t stream_ = nullptr;
   std::unique_ptr<CublasGemm> cublas_;
@@ -97,8 +110,10 @@ struct CheckOutcome {
   double fp64_max_rel = 0;  // vs float64, sampled elements
 };
 
-// Runs `op` once on poisoned C (and workspace), compares every element with the fp32 cuBLAS
-// reference and sampled elements with float64, and checks A and B were not written.
+// Runs `op` once on poisoned C (and workspace), waits for the whole device (SyncDevice), compares
+// every element with the fp32 cuBLAS reference and sampled elements with float64, checks A and B
+// were not written, and that C no longer changes a few milliseconds later (work left running on
+// a thread or stream of the candidate's after the call returned fails).
 // REQUIRES: PrepareInputs(shape, ...) on this workbench. A non-OK Result is a harness or
 // launch error (Timeout for a hang); a wrong answer is an OK Result with passed = false.
 Result<CheckOutcome> CheckOperation(Workbench& wb, GemmOperation& op, const GemmShape& shape,
@@ -117,5 +132,16 @@ struct TimingOptions {
 // bracketed by CUDA events; returns median, p10, p90 of the runs.
 Result<TimingStats> TimeLaunches(Workbench& wb, const std::function<Status()>& launch,
                                  const TimingOptions& options, double best_known_us);
+
+// The host-clock time per launch of `launches` back-to-back launches, from an idle device to
+// the end of a device-wide wait: it counts work on any stream or thread the launch started.
+// Microseconds. (Warm L2, so an honest kernel is no slower here than under the events.)
+Result<double> HostTimedPerLaunchUs(const std::function<Status()>& launch, int launches);
+
+// OK when the events on the harness's stream saw the work: the host-clock time per launch is at
+// most 1.25x the event median plus 10 us of launch overhead. Otherwise FailedPrecondition: the
+// work ran outside the timed stream (a side stream, a host thread), so the event time is not
+// the kernel's time.
+Status CheckTimedStreamHoldsTheWork(double event_median_us, double host_per_launch_us);
 
 }  // namespace kevolve::gemm::bench

@@ -7,7 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <thread>
 
@@ -394,6 +398,47 @@ TEST(SandboxTest, BwrapCapsItsTmpByTheDiskLimit) {
   spec.limits.disk_mb = 8;
   const ProcessOutcome o = RunOk(spec);
   EXPECT_EQ(o.stdout_text, "tmp-full\nshm-full\n") << o.stderr_text;
+}
+
+// GPU passthrough under bwrap: the device nodes are inside only when the run asks for them. On a
+// GPU machine, KEVOLVE_TEST_GPU_COMMAND (a CUDA program given by absolute path, which must exit
+// 0) is also run under bwrap with the nodes bound in, as an evaluation with evaluator.gpu would.
+TEST(SandboxTest, BwrapPassesTheGpuThroughOnlyWhenAsked) {
+  if (!DetectSandbox().bwrap) GTEST_SKIP() << DetectSandbox().bwrap_problem;
+  std::vector<std::string> nodes;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it("/dev", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (StartsWith(it->path().filename().string(), "nvidia")) nodes.push_back(it->path().string());
+  }
+  if (nodes.empty()) GTEST_SKIP() << "no GPU device nodes here";
+  TempDir dir;
+  SandboxSpec spec = Bash("ls /dev | grep -c '^nvidia'", dir);
+  spec.mode = SandboxMode::kBwrap;
+  EXPECT_EQ(RunOk(spec).stdout_text, "0\n");
+  spec.gpu = true;
+  spec.dev_binds = nodes;
+  EXPECT_EQ(RunOk(spec).stdout_text, std::to_string(nodes.size()) + "\n");
+  const char* command = std::getenv("KEVOLVE_TEST_GPU_COMMAND");
+  if (command == nullptr) return;
+  SandboxSpec gpu = Bash(command, dir);
+  gpu.mode = SandboxMode::kBwrap;
+  gpu.gpu = true;
+  gpu.dev_binds = nodes;
+  const std::string program = std::string(command).substr(0, std::string(command).find(' '));
+  gpu.ro_binds = {std::filesystem::path(program).parent_path().string()};
+  if (const char* libs = std::getenv("LD_LIBRARY_PATH")) {
+    gpu.env.push_back(std::string("LD_LIBRARY_PATH=") + libs);
+  }
+  gpu.timeout_ms = 120'000;
+  gpu.limits.memory_mb = 16384;
+  gpu.limits.processes = 256;
+  gpu.limits.output_bytes = 1 << 20;
+  const ProcessOutcome o = RunOk(gpu);
+  const std::string tail =
+      o.stdout_text.substr(o.stdout_text.size() - std::min<size_t>(o.stdout_text.size(), 2000));
+  EXPECT_EQ(o.exit_code, 0) << tail << o.stderr_text;
+  std::printf("%s", tail.c_str());
 }
 
 TEST(SandboxTest, SignalNames) {
