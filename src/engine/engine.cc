@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include "config/load.h"
 #include "core/files.h"
@@ -38,7 +39,11 @@ Engine::Engine(Config config, RunPaths paths, EngineEnv env)
       env_(std::move(env)),
       rng_(config_.run.seed) {}
 
-Engine::~Engine() = default;
+Engine::~Engine() {
+  // Stop evaluations first (each removes its own folder), then drop the scratch root.
+  backend_.reset();
+  if (!paths_.dir.empty()) (void)RemoveTree(paths_.scratch());
+}
 
 Result<std::unique_ptr<Engine>> Engine::Start(const Config& config, const std::string& config_yaml,
                                               EngineEnv env) {
@@ -102,6 +107,9 @@ Status Engine::Open(bool create, const std::string& config_yaml) {
     KEVOLVE_RETURN_IF_ERROR(Replay());
   }
   KEVOLVE_RETURN_IF_ERROR(MakeDirs(paths_.scratch()));
+  // Evaluators may run as other uids: they must be able to reach their folders below this one.
+  std::error_code ec;
+  std::filesystem::permissions(paths_.scratch(), std::filesystem::perms(0755), ec);
   KEVOLVE_ASSIGN_OR_RETURN(backend_, env_.make_backend(config_, paths_));
   KEVOLVE_ASSIGN_OR_RETURN(proposer_, env_.make_proposer(config_));
   return Status::Ok();

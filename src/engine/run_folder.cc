@@ -27,6 +27,13 @@ std::string RunPaths::best(const std::string& initial_program) const {
   return dir + "/best" + std::filesystem::path(initial_program).extension().string();
 }
 
+std::string RunPaths::scratch() const {
+  std::error_code ec;
+  std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+  if (ec) tmp = "/tmp";
+  return (tmp / ("kevolve-scratch-" + std::filesystem::path(dir).filename().string())).string();
+}
+
 Result<RunPaths> FindRun(const std::string& run, const std::string& output_dir) {
   for (const std::string& dir : {run, output_dir + "/" + run}) {
     if (PathExists(dir + "/run.db")) {

@@ -5,7 +5,9 @@
 //   events.jsonl  one JSON object per line: run_start, program, new_best, migration, ...
 //   best<.ext>    the best program so far, with the initial program's extension (rewritten on
 //                 every new best; a convenience copy of what run.db holds)
-//   scratch/      evaluation scratch folders (each removed when its evaluation ends)
+// Evaluation scratch folders live under the system's temporary folder instead
+// (<tmp>/kevolve-scratch-<run id>/), because an evaluator that runs as an unprivileged uid must
+// be able to reach its folder, and a run folder may sit below a private home (/root is 0700).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +27,8 @@ struct RunPaths {
   std::string events() const { return dir + "/events.jsonl"; }
   // `initial_program` is the task's file name; its extension is kept.
   std::string best(const std::string& initial_program) const;
-  std::string scratch() const { return dir + "/scratch"; }
+  // <tmp>/kevolve-scratch-<run id>: every folder above it is searchable by any uid.
+  std::string scratch() const;
 };
 
 // "<yyyymmdd-hhmmss>-<task name>-<4 hex>": sortable by start time, unique in practice.

@@ -28,10 +28,15 @@ const std::string kBinPacking = std::string(KEVOLVE_SOURCE_DIR) + "/examples/bin
 class E2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    out_ = ::testing::TempDir() + "e2e_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(RemoveTree(out_).ok());
+    // A fresh folder per run of the test: several builds may run these tests at once.
+    auto dir = MakeTempDir(::testing::TempDir(),
+                           std::string("e2e_") +
+                               ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                               "-");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    out_ = *dir;
   }
+  void TearDown() override { (void)RemoveTree(out_); }
 
   // The single run folder under out_.
   std::string RunDir() {

@@ -19,11 +19,16 @@ const std::string kTable = std::string(KEVOLVE_SOURCE_DIR) + "/data/gemm/perf_h1
 class GemmTileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "gemm_tile_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(RemoveTree(dir_).ok());
+    // A fresh folder per run of the test: several builds may run these tests at once.
+    auto dir = MakeTempDir(::testing::TempDir(),
+                           std::string("gemm_tile_") +
+                               ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                               "-");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    dir_ = *dir;
     ASSERT_TRUE(MakeDirs(dir_ + "/work").ok());
   }
+  void TearDown() override { (void)RemoveTree(dir_); }
 
   // Runs the task's evaluator on `program` in a fresh work folder; returns its JSON.
   Json Evaluate(const std::string& program, const std::string& extra = "") {

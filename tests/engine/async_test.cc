@@ -110,10 +110,15 @@ class ScrambledProposer final : public Proposer {
 
 class AsyncEngineTest : public ::testing::Test {
  protected:
+  void TearDown() override { (void)RemoveTree(root_); }
   void SetUp() override {
-    root_ = ::testing::TempDir() + "async_engine_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(RemoveTree(root_).ok());
+    // A fresh folder per run of the test: several builds may run these tests at once.
+    auto dir = MakeTempDir(::testing::TempDir(),
+                           std::string("async_engine_") +
+                               ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                               "-");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    root_ = *dir;
     ASSERT_TRUE(MakeDirs(root_ + "/task").ok());
     ASSERT_TRUE(WriteFileAtomic(root_ + "/task/initial_program.cc", kInitial).ok());
     auto cfg = ParseConfig("run: {iterations: 40, output_dir: " + root_ +

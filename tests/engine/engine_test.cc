@@ -49,9 +49,13 @@ EvalResult Score(const std::string& code) {
 class EngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = ::testing::TempDir() + "engine_test_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    ASSERT_TRUE(RemoveTree(root_).ok());
+    // A fresh folder per run of the test: several builds may run these tests at once.
+    auto dir = MakeTempDir(::testing::TempDir(),
+                           std::string("engine_test_") +
+                               ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                               "-");
+    ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+    root_ = *dir;
     ASSERT_TRUE(MakeDirs(root_ + "/task").ok());
     ASSERT_TRUE(WriteFileAtomic(root_ + "/task/initial_program.cc", kInitial).ok());
     auto cfg = ParseConfig("run: {iterations: 60, output_dir: " + root_ + "/runs}\n"
@@ -60,6 +64,8 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
     config_ = *cfg;
   }
+
+  void TearDown() override { (void)RemoveTree(root_); }
 
   EngineEnv Env(testing::FakeBackend::ScoreFn score = Score) {
     EngineEnv env;
