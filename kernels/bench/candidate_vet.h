@@ -32,7 +32,7 @@ struct VetOptions {
   std::vector<GemmShape> held_out;  // checked too (correctness only), never timed
   TimingOptions timing;
   PeakRates peak;
-  int host_timed_launches = 20;     // back to back, for the host-clock cross-check
+  int host_timed_launches = 20;  // back to back, for the host-clock cross-check
 };
 
 struct VetVerdict {

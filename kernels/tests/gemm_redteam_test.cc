@@ -319,8 +319,8 @@ TEST_F(GemmRedTeamTest, InterleavedTimingTellsNoiseFromImprovement) {
   EXPECT_FALSE(tie.better) << tie.why;
   Result<InterleavedTimes> faster = TimeInterleaved(*wb_, once, twice, 30);
   ASSERT_TRUE(faster.ok()) << faster.status().ToString();
-  const eval::Comparison win = eval::CompareRuns(faster->candidate_us, faster->baseline_us,
-                                                 eval::Direction::kLowerIsBetter);
+  const eval::Comparison win =
+      eval::CompareRuns(faster->candidate_us, faster->baseline_us, eval::Direction::kLowerIsBetter);
   EXPECT_TRUE(win.better) << win.why;
   EXPECT_GT(win.improvement, 0.3) << win.why;
 }

@@ -48,8 +48,10 @@ ModeChoice ChooseMode(const std::string& sandbox, const eval::SandboxCapabilitie
                                : "evaluator.sandbox is 'auto' and a probe run under bwrap worked";
   } else if (sandbox == "bwrap") {
     c.why = "evaluator.sandbox is 'bwrap'";
-    c.problem = Status::FailedPrecondition("evaluator.sandbox is 'bwrap' but bwrap cannot run "
-                                           "here: " + caps.bwrap_problem);
+    c.problem = Status::FailedPrecondition(
+        "evaluator.sandbox is 'bwrap' but bwrap cannot run "
+        "here: " +
+        caps.bwrap_problem);
   } else {
     c.why = "evaluator.sandbox is 'auto' and bwrap cannot run here (" + caps.bwrap_problem + ")";
   }
@@ -115,7 +117,8 @@ TaskCheck CheckTask(const Config& config, eval::SandboxMode mode, bool eval) {
   if (evaluator.ok()) {
     const std::vector<std::string> argv = (*evaluator)->Command(1, "/scratch", config.run.seed);
     if (mode == eval::SandboxMode::kBwrap) {
-      if (auto warning = CommandWarning(argv[0], config.task.dir)) check.warnings.push_back(*warning);
+      if (auto warning = CommandWarning(argv[0], config.task.dir))
+        check.warnings.push_back(*warning);
     }
     if (eval) {
       const std::string path = config.task.dir + "/" + config.task.initial_program;
@@ -173,20 +176,25 @@ void PrintText(const Json& report) {
     for (const Json& i : seen["interfaces"]) interfaces += i.get<std::string>() + " ";
     std::printf("  uid %s; network interfaces: %s\n", seen["uid"].get<std::string>().c_str(),
                 interfaces.empty() ? "none" : interfaces.c_str());
-    for (const Json& p : seen["readable"]) std::printf("  readable:   %s\n", p.get<std::string>().c_str());
-    for (const Json& p : seen["unreadable"]) std::printf("  hidden:     %s\n", p.get<std::string>().c_str());
-    std::printf("  system folders: %s\n", seen["system_writable"].get<bool>() ? "WRITABLE" : "read-only");
+    for (const Json& p : seen["readable"])
+      std::printf("  readable:   %s\n", p.get<std::string>().c_str());
+    for (const Json& p : seen["unreadable"])
+      std::printf("  hidden:     %s\n", p.get<std::string>().c_str());
+    std::printf("  system folders: %s\n",
+                seen["system_writable"].get<bool>() ? "WRITABLE" : "read-only");
   }
   if (report.contains("initial_program")) {
     const Json& r = report["initial_program"];
     if (r["valid"].get<bool>()) {
-      std::printf("\ninitial program: valid, combined_score %g\n", r["combined_score"].get<double>());
+      std::printf("\ninitial program: valid, combined_score %g\n",
+                  r["combined_score"].get<double>());
     } else {
       std::printf("\ninitial program: INVALID (%s): %s\n", r["failure"].get<std::string>().c_str(),
                   r["reason"].get<std::string>().c_str());
     }
   }
-  for (const Json& w : report["warnings"]) std::printf("\nwarning: %s\n", w.get<std::string>().c_str());
+  for (const Json& w : report["warnings"])
+    std::printf("\nwarning: %s\n", w.get<std::string>().c_str());
 }
 
 int RunDoctor(const DoctorFlags& flags) {

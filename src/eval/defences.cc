@@ -13,7 +13,9 @@ struct Facts {
 };
 
 ThreatAssessment Yes(Threat t, std::string how) { return {t, Defence::kDefended, std::move(how)}; }
-ThreatAssessment No(Threat t, std::string how) { return {t, Defence::kNotDefended, std::move(how)}; }
+ThreatAssessment No(Threat t, std::string how) {
+  return {t, Defence::kNotDefended, std::move(how)};
+}
 
 // Threats that every mode on every machine contains.
 ThreatAssessment Always(Threat t, const Facts& f) {
@@ -25,16 +27,19 @@ ThreatAssessment Always(Threat t, const Facts& f) {
                         ? "RLIMIT_AS (RLIMIT_DATA with gpu) per process; bwrap's /tmp is not capped"
                         : "RLIMIT_AS (RLIMIT_DATA with gpu) per process; tmpfs capped by disk_mb");
     case Threat::kOutputFlood:
-      return Yes(t, "stdout and stderr are read while it runs; past limits.output_bytes the tree "
-                    "is killed");
+      return Yes(t,
+                 "stdout and stderr are read while it runs; past limits.output_bytes the tree "
+                 "is killed");
     case Threat::kCrash:
       return Yes(t, "any ending of the process is an invalid result with its reason");
     case Threat::kLeftovers:
-      return Yes(t, "whatever is left when the evaluator exits is killed (PID namespace, or the "
-                    "supervisor as child subreaper); if kevolve dies the tree dies too");
+      return Yes(t,
+                 "whatever is left when the evaluator exits is killed (PID namespace, or the "
+                 "supervisor as child subreaper); if kevolve dies the tree dies too");
     case Threat::kEnvSecrets:
-      return Yes(t, "the environment is built from an allow-list that refuses secret-looking "
-                    "names");
+      return Yes(t,
+                 "the environment is built from an allow-list that refuses secret-looking "
+                 "names");
     default:
       return No(t, "");
   }
@@ -43,22 +48,26 @@ ThreatAssessment Always(Threat t, const Facts& f) {
 ThreatAssessment Files(Threat t, const Facts& f) {
   switch (t) {
     case Threat::kWriteOutside:
-      if (f.bwrap) return Yes(t, "only the scratch folder is writable; the rest is read-only or absent");
+      if (f.bwrap)
+        return Yes(t, "only the scratch folder is writable; the rest is read-only or absent");
       if (f.uid) return Yes(t, "runs as an unprivileged uid that owns only its scratch folder");
       return No(t, "runs as your user and can write what you can (use sandbox: bwrap)");
     case Threat::kTempLitter:
       if (f.bwrap) return Yes(t, "its /tmp and /dev/shm are private and vanish with it");
-      if (f.uid) return Yes(t, "what its uid left in /tmp, /var/tmp and /dev/shm is removed after it");
+      if (f.uid)
+        return Yes(t, "what its uid left in /tmp, /var/tmp and /dev/shm is removed after it");
       return No(t, "files it leaves in /tmp as your user are not told apart from yours");
     case Threat::kFillDisk:
       if (f.bwrap || f.uid) {
-        return Yes(t, "the scratch folder (and its temporary files) is polled; past "
-                      "limits.disk_mb (or 64 files per MiB of it) the tree is killed");
+        return Yes(t,
+                   "the scratch folder (and its temporary files) is polled; past "
+                   "limits.disk_mb (or 64 files per MiB of it) the tree is killed");
       }
       return No(t, "the scratch folder is capped, but /tmp written as your user is not");
     case Threat::kEditTask:
       if (f.bwrap) return Yes(t, "the task folder is bound read-only");
-      if (f.uid) return Yes(t, "the task's files belong to another uid (keep them not world-writable)");
+      if (f.uid)
+        return Yes(t, "the task's files belong to another uid (keep them not world-writable)");
       return No(t, "runs as the owner of the task's files (use sandbox: bwrap)");
     default:
       return No(t, "");
@@ -68,22 +77,26 @@ ThreatAssessment Files(Threat t, const Facts& f) {
 ThreatAssessment Reading(Threat t, const Facts& f) {
   switch (t) {
     case Threat::kPrivateSecretFiles:
-      if (f.bwrap) return Yes(t, "home folders, /root and everything outside the system folders, "
-                                 "the task folder and read_paths are absent");
+      if (f.bwrap)
+        return Yes(t,
+                   "home folders, /root and everything outside the system folders, "
+                   "the task folder and read_paths are absent");
       if (f.uid) return Yes(t, "another uid cannot read your 0600 files");
       return No(t, "runs as your user and reads your key files (use sandbox: bwrap)");
     case Threat::kReadableFiles:
       if (f.bwrap) return Yes(t, "only system folders, the task folder and read_paths are visible");
-      return No(t, "process mode sees the whole file system: a world-readable secret above the "
-                   "task folder can be read (use sandbox: bwrap)");
+      return No(t,
+                "process mode sees the whole file system: a world-readable secret above the "
+                "task folder can be read (use sandbox: bwrap)");
     case Threat::kNetwork:
       if (f.bwrap) return Yes(t, "own network namespace with only a loopback device");
       if (f.netns) return Yes(t, "own network namespace with only a loopback device");
       return No(t, "no network namespace here (use sandbox: bwrap, or run as root)");
     case Threat::kUnixSockets:
       if (f.bwrap) return Yes(t, "/run, home folders and other socket places are absent");
-      return No(t, "sockets in the file system are reachable where their permissions allow "
-                   "(use sandbox: bwrap)");
+      return No(t,
+                "sockets in the file system are reachable where their permissions allow "
+                "(use sandbox: bwrap)");
     case Threat::kSignals:
       if (f.bwrap || f.contained) {
         return Yes(t, "kevolve is outside its PID namespace or runs as another uid");
@@ -98,33 +111,54 @@ ThreatAssessment Reading(Threat t, const Facts& f) {
 
 const char* ThreatName(Threat threat) {
   switch (threat) {
-    case Threat::kRunaway: return "runaway";
-    case Threat::kForkBomb: return "fork-bomb";
-    case Threat::kMemory: return "memory";
-    case Threat::kOutputFlood: return "output-flood";
-    case Threat::kCrash: return "crash";
-    case Threat::kLeftovers: return "leftover-processes";
-    case Threat::kWriteOutside: return "write-outside-scratch";
-    case Threat::kTempLitter: return "temp-litter";
-    case Threat::kFillDisk: return "fill-disk";
-    case Threat::kEnvSecrets: return "secrets-in-environment";
-    case Threat::kPrivateSecretFiles: return "private-secret-files";
-    case Threat::kReadableFiles: return "readable-files-outside-task";
-    case Threat::kNetwork: return "network";
-    case Threat::kUnixSockets: return "unix-sockets";
-    case Threat::kSignals: return "signal-kevolve";
-    case Threat::kEditTask: return "edit-task-files";
-    case Threat::kForgedResult: return "forged-result";
-    case Threat::kTamperEvaluator: return "tamper-with-evaluator";
+    case Threat::kRunaway:
+      return "runaway";
+    case Threat::kForkBomb:
+      return "fork-bomb";
+    case Threat::kMemory:
+      return "memory";
+    case Threat::kOutputFlood:
+      return "output-flood";
+    case Threat::kCrash:
+      return "crash";
+    case Threat::kLeftovers:
+      return "leftover-processes";
+    case Threat::kWriteOutside:
+      return "write-outside-scratch";
+    case Threat::kTempLitter:
+      return "temp-litter";
+    case Threat::kFillDisk:
+      return "fill-disk";
+    case Threat::kEnvSecrets:
+      return "secrets-in-environment";
+    case Threat::kPrivateSecretFiles:
+      return "private-secret-files";
+    case Threat::kReadableFiles:
+      return "readable-files-outside-task";
+    case Threat::kNetwork:
+      return "network";
+    case Threat::kUnixSockets:
+      return "unix-sockets";
+    case Threat::kSignals:
+      return "signal-kevolve";
+    case Threat::kEditTask:
+      return "edit-task-files";
+    case Threat::kForgedResult:
+      return "forged-result";
+    case Threat::kTamperEvaluator:
+      return "tamper-with-evaluator";
   }
   return "unknown";
 }
 
 const char* DefenceName(Defence defence) {
   switch (defence) {
-    case Defence::kDefended: return "defended";
-    case Defence::kNotDefended: return "NOT defended";
-    case Defence::kEvaluatorsJob: return "evaluator's job";
+    case Defence::kDefended:
+      return "defended";
+    case Defence::kNotDefended:
+      return "NOT defended";
+    case Defence::kEvaluatorsJob:
+      return "evaluator's job";
   }
   return "unknown";
 }

@@ -16,30 +16,30 @@ namespace kevolve::eval {
 // What a hostile candidate (or an evaluator running one) may try. The names are stable: docs,
 // doctor and tests refer to them.
 enum class Threat {
-  kRunaway,              // "runaway": an infinite loop, sleeping forever, ignoring SIGTERM
-  kForkBomb,             // "fork-bomb": processes without end
-  kMemory,               // "memory": unbounded allocation
-  kOutputFlood,          // "output-flood": stdout or stderr without end
-  kCrash,                // "crash": segfault, abort, closing stdout early, garbage on stdout
-  kLeftovers,            // "leftover-processes": background jobs, double-forked daemons
-  kWriteOutside,         // "write-outside-scratch": system, home, task parents, other scratch
-  kTempLitter,           // "temp-litter": files left in /tmp, /var/tmp, /dev/shm
-  kFillDisk,             // "fill-disk": bytes or files without end
-  kEnvSecrets,           // "secrets-in-environment": API keys in the environment
-  kPrivateSecretFiles,   // "private-secret-files": the user's 0600 key files
-  kReadableFiles,        // "readable-files-outside-task": a world-readable .env above the task
-  kNetwork,              // "network": TCP/UDP out, the host's loopback services included
-  kUnixSockets,          // "unix-sockets": sockets in the file system (docker, dbus, agents)
-  kSignals,              // "signal-kevolve": signalling kevolve or other evaluations
-  kEditTask,             // "edit-task-files": rewriting the evaluator or reference data
-  kForgedResult,         // "forged-result": printing a result line of its own
-  kTamperEvaluator,      // "tamper-with-evaluator": ptrace or /proc of the evaluator
+  kRunaway,             // "runaway": an infinite loop, sleeping forever, ignoring SIGTERM
+  kForkBomb,            // "fork-bomb": processes without end
+  kMemory,              // "memory": unbounded allocation
+  kOutputFlood,         // "output-flood": stdout or stderr without end
+  kCrash,               // "crash": segfault, abort, closing stdout early, garbage on stdout
+  kLeftovers,           // "leftover-processes": background jobs, double-forked daemons
+  kWriteOutside,        // "write-outside-scratch": system, home, task parents, other scratch
+  kTempLitter,          // "temp-litter": files left in /tmp, /var/tmp, /dev/shm
+  kFillDisk,            // "fill-disk": bytes or files without end
+  kEnvSecrets,          // "secrets-in-environment": API keys in the environment
+  kPrivateSecretFiles,  // "private-secret-files": the user's 0600 key files
+  kReadableFiles,       // "readable-files-outside-task": a world-readable .env above the task
+  kNetwork,             // "network": TCP/UDP out, the host's loopback services included
+  kUnixSockets,         // "unix-sockets": sockets in the file system (docker, dbus, agents)
+  kSignals,             // "signal-kevolve": signalling kevolve or other evaluations
+  kEditTask,            // "edit-task-files": rewriting the evaluator or reference data
+  kForgedResult,        // "forged-result": printing a result line of its own
+  kTamperEvaluator,     // "tamper-with-evaluator": ptrace or /proc of the evaluator
 };
 
 enum class Defence {
-  kDefended,      // kevolve stops it here
-  kNotDefended,   // it works here; `how` says what would stop it
-  kEvaluatorsJob, // kevolve cannot tell; the evaluator must follow docs/security.md
+  kDefended,       // kevolve stops it here
+  kNotDefended,    // it works here; `how` says what would stop it
+  kEvaluatorsJob,  // kevolve cannot tell; the evaluator must follow docs/security.md
 };
 
 struct ThreatAssessment {

@@ -12,7 +12,7 @@
 namespace kevolve::eval::internal {
 namespace {
 
-constexpr const char* kSystemFolders[] = {"/usr",  "/bin",    "/sbin", "/lib", "/lib32",
+constexpr const char* kSystemFolders[] = {"/usr",   "/bin",    "/sbin", "/lib", "/lib32",
                                           "/lib64", "/libx32", "/etc",  "/opt"};
 
 // The system folders a bwrap evaluation sees, read-only: programs, libraries, configuration.
@@ -78,7 +78,8 @@ std::vector<std::string> BwrapArgv(const SandboxSpec& spec, const std::string& b
     argv.insert(argv.end(), {"--tmpfs", tmp});
   }
   if (spec.gpu) argv.insert(argv.end(), {"--ro-bind-try", "/sys", "/sys"});
-  for (const std::string& dev : spec.dev_binds) argv.insert(argv.end(), {"--dev-bind-try", dev, dev});
+  for (const std::string& dev : spec.dev_binds)
+    argv.insert(argv.end(), {"--dev-bind-try", dev, dev});
   for (const std::string& dir : spec.ro_binds) argv.insert(argv.end(), {"--ro-bind", dir, dir});
   if (const std::string folder = CommandFolder(spec, command); !folder.empty()) {
     argv.insert(argv.end(), {"--ro-bind", folder, folder});

@@ -51,9 +51,7 @@ std::string Percent(double fraction) {
 
 }  // namespace
 
-double Spread::RelativeSpread() const {
-  return median != 0 ? (p90 - p10) / std::fabs(median) : 0;
-}
+double Spread::RelativeSpread() const { return median != 0 ? (p90 - p10) / std::fabs(median) : 0; }
 
 Spread Summarize(std::vector<double> samples) {
   Spread s;

@@ -27,11 +27,11 @@ Spread Summarize(std::vector<double> samples);
 enum class Direction { kLowerIsBetter, kHigherIsBetter };
 
 struct Comparison {
-  bool better = false;       // the candidate improves on the incumbent beyond the noise
-  double improvement = 0;    // relative improvement of the medians (0.05 = 5% better); <0: worse
-  double noise = 0;          // the relative improvement the noise alone could produce
-  double p_value = 1;        // one-sided Mann-Whitney U (normal approximation with ties)
-  std::string why;           // one line for people: "4.1% faster, beyond the 0.8% noise"
+  bool better = false;     // the candidate improves on the incumbent beyond the noise
+  double improvement = 0;  // relative improvement of the medians (0.05 = 5% better); <0: worse
+  double noise = 0;        // the relative improvement the noise alone could produce
+  double p_value = 1;      // one-sided Mann-Whitney U (normal approximation with ties)
+  std::string why;         // one line for people: "4.1% faster, beyond the 0.8% noise"
 };
 
 // Whether `candidate` beats `incumbent` (raw repeated measurements of each, e.g. kernel times

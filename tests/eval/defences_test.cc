@@ -64,10 +64,9 @@ TEST(DefencesTest, ProcessModeAsRootLeavesTheVisibleFileSystemOpen) {
 
 TEST(DefencesTest, ProcessModeWithoutNamespacesOrUidsSaysSoHonestly) {
   EXPECT_EQ(Named(SandboxMode::kProcess, BareUser(), Defence::kNotDefended),
-            (std::set<std::string>{"fork-bomb", "write-outside-scratch", "temp-litter",
-                                   "fill-disk", "private-secret-files",
-                                   "readable-files-outside-task", "network", "unix-sockets",
-                                   "signal-kevolve", "edit-task-files"}));
+            (std::set<std::string>{"fork-bomb", "write-outside-scratch", "temp-litter", "fill-disk",
+                                   "private-secret-files", "readable-files-outside-task", "network",
+                                   "unix-sockets", "signal-kevolve", "edit-task-files"}));
 }
 
 TEST(DefencesTest, ProcessModeWithoutANetworkNamespaceReachesTheNetwork) {
@@ -75,8 +74,7 @@ TEST(DefencesTest, ProcessModeWithoutANetworkNamespaceReachesTheNetwork) {
   caps.network_namespace = false;
   EXPECT_EQ(AssessThreat(Threat::kNetwork, SandboxMode::kProcess, caps).defence,
             Defence::kNotDefended);
-  EXPECT_EQ(AssessThreat(Threat::kNetwork, SandboxMode::kBwrap, caps).defence,
-            Defence::kDefended);
+  EXPECT_EQ(AssessThreat(Threat::kNetwork, SandboxMode::kBwrap, caps).defence, Defence::kDefended);
 }
 
 TEST(DefencesTest, NamesForPeople) {

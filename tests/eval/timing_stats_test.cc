@@ -29,8 +29,8 @@ TEST(TimingStatsTest, SummarizeGivesMedianPercentilesAndMad) {
 }
 
 TEST(TimingStatsTest, AClearlyFasterKernelIsBetter) {
-  const Comparison c = CompareRuns(Noisy(90, 0.01, 20, 1), Noisy(100, 0.01, 20, 2),
-                                   Direction::kLowerIsBetter);
+  const Comparison c =
+      CompareRuns(Noisy(90, 0.01, 20, 1), Noisy(100, 0.01, 20, 2), Direction::kLowerIsBetter);
   EXPECT_TRUE(c.better) << c.why;
   EXPECT_NEAR(c.improvement, 0.1, 0.01);
   EXPECT_LT(c.p_value, 1e-4);
@@ -38,8 +38,8 @@ TEST(TimingStatsTest, AClearlyFasterKernelIsBetter) {
 
 TEST(TimingStatsTest, AnImprovementWithinTheNoiseIsNotBetter) {
   // 1% faster on average, with 5% run-to-run noise.
-  const Comparison c = CompareRuns(Noisy(99, 0.05, 30, 3), Noisy(100, 0.05, 30, 4),
-                                   Direction::kLowerIsBetter);
+  const Comparison c =
+      CompareRuns(Noisy(99, 0.05, 30, 3), Noisy(100, 0.05, 30, 4), Direction::kLowerIsBetter);
   EXPECT_FALSE(c.better) << c.why;
   EXPECT_GT(c.noise, 0.05);
 }
@@ -59,11 +59,11 @@ TEST(TimingStatsTest, TooFewRunsCannotTell) {
 }
 
 TEST(TimingStatsTest, HigherIsBetterForScores) {
-  const Comparison c = CompareRuns(Noisy(1.2, 0.01, 10, 5), Noisy(1.0, 0.01, 10, 6),
-                                   Direction::kHigherIsBetter);
+  const Comparison c =
+      CompareRuns(Noisy(1.2, 0.01, 10, 5), Noisy(1.0, 0.01, 10, 6), Direction::kHigherIsBetter);
   EXPECT_TRUE(c.better) << c.why;
-  const Comparison worse = CompareRuns(Noisy(1.0, 0.01, 10, 7), Noisy(1.2, 0.01, 10, 8),
-                                       Direction::kHigherIsBetter);
+  const Comparison worse =
+      CompareRuns(Noisy(1.0, 0.01, 10, 7), Noisy(1.2, 0.01, 10, 8), Direction::kHigherIsBetter);
   EXPECT_FALSE(worse.better);
   EXPECT_LT(worse.improvement, 0);
 }

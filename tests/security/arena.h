@@ -47,8 +47,9 @@ class Arena {
     (void)MakeDirs(Path("task"));
     chmod(Path("task").c_str(), 0755);
     (void)MakeDirs(Path("scratch"));
-    for (const std::string& source : {std::string(KEVOLVE_SOURCE_DIR) + "/tests/eval/hostile",
-                                     std::string(KEVOLVE_SOURCE_DIR) + "/tests/security/hostile"}) {
+    for (const std::string& source :
+         {std::string(KEVOLVE_SOURCE_DIR) + "/tests/eval/hostile",
+          std::string(KEVOLVE_SOURCE_DIR) + "/tests/security/hostile"}) {
       std::error_code ec;
       for (fs::directory_iterator it(source, ec), end; !ec && it != end; it.increment(ec)) {
         if (it->path().extension() != ".sh") continue;
@@ -171,8 +172,8 @@ class TcpListener {
       char text[INET_ADDRSTRLEN] = {};
       const auto* in = reinterpret_cast<const struct sockaddr_in*>(a->ifa_addr);
       inet_ntop(AF_INET, &in->sin_addr, text, sizeof text);
-      if (std::string(text) != "127.0.0.1") targets.push_back("tcp:" + std::string(text) + ":" +
-                                                              std::to_string(port_));
+      if (std::string(text) != "127.0.0.1")
+        targets.push_back("tcp:" + std::string(text) + ":" + std::to_string(port_));
     }
     freeifaddrs(list);
     return targets;

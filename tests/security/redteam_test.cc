@@ -71,49 +71,92 @@ std::string FileOf(const std::string& name) {
 // root (beside other evaluations' folders).
 std::vector<std::string> OutsideTargets(const World& s) {
   const std::string file = "kevolve-pwned-" + s.marker;
-  return {"/etc/" + file, "/usr/" + file, "/root/" + file, "/var/" + file,
-          s.arena.Path(file), s.arena.scratch() + "/" + file};
+  return {"/etc/" + file, "/usr/" + file,     "/root/" + file,
+          "/var/" + file, s.arena.Path(file), s.arena.scratch() + "/" + file};
 }
 
 const std::vector<std::string> kDenied = {"Read-only file system", "Permission denied",
                                           "No such file or directory"};
 
-std::vector<Case> Cases() {
-  std::vector<Case> c;
-  c.push_back({"infinite_loop", Threat::kRunaway, [](auto&) { return Words({"./loop.sh"}); },
-               Failure::kTimeout, {"no result within 1.5 s (evaluator.timeout_seconds)"}});
-  c.push_back({"sleep_forever", Threat::kRunaway,
-               [](auto&) { return Words({"./sleep_forever.sh"}); }, Failure::kTimeout,
+// Runaway, resource and crash cases: what every mode on every machine must contain.
+void AddResourceCases(std::vector<Case>& c) {
+  c.push_back({"infinite_loop",
+               Threat::kRunaway,
+               [](auto&) { return Words({"./loop.sh"}); },
+               Failure::kTimeout,
+               {"no result within 1.5 s (evaluator.timeout_seconds)"}});
+  c.push_back({"sleep_forever",
+               Threat::kRunaway,
+               [](auto&) { return Words({"./sleep_forever.sh"}); },
+               Failure::kTimeout,
                {"no result within"}});
-  c.push_back({"ignore_sigterm", Threat::kRunaway,
-               [](auto&) { return Words({"./ignore_term.sh"}); }, Failure::kTimeout,
+  c.push_back({"ignore_sigterm",
+               Threat::kRunaway,
+               [](auto&) { return Words({"./ignore_term.sh"}); },
+               Failure::kTimeout,
                {"no result within"}});
-  c.push_back({"shell_fork_bomb", Threat::kForkBomb,
-               [](auto&) { return Words({"./fork_bomb.sh"}); }, Failure::kTimeout,
+  c.push_back({"shell_fork_bomb",
+               Threat::kForkBomb,
+               [](auto&) { return Words({"./fork_bomb.sh"}); },
+               Failure::kTimeout,
                {"no result within"}});
-  c.push_back({"fork_loop", Threat::kForkBomb, [](auto&) { return Words({Bin("fork_loop")}); },
-               Failure::kTimeout, {"no result within"}});
-  c.push_back({"unbounded_allocation", Threat::kMemory,
-               [](auto&) { return Words({Bin("malloc_forever"), "{program}"}); }, Failure::kCrash,
+  c.push_back({"fork_loop",
+               Threat::kForkBomb,
+               [](auto&) { return Words({Bin("fork_loop")}); },
+               Failure::kTimeout,
+               {"no result within"}});
+  c.push_back({"unbounded_allocation",
+               Threat::kMemory,
+               [](auto&) {
+                 return Words({Bin("malloc_forever"), "{program}"});
+               },
+               Failure::kCrash,
                {"of the 256 MiB limit (evaluator.limits.memory_mb)"}});
-  c.push_back({"stdout_flood", Threat::kOutputFlood, [](auto&) { return Words({"./flood.sh"}); },
-               Failure::kOutputLimit, {"stdout passed its cap of 65536 bytes"}});
-  c.push_back({"stderr_flood", Threat::kOutputFlood,
-               [](auto&) { return Words({"./flood.sh", "x", "stderr"}); }, Failure::kOutputLimit,
+  c.push_back({"stdout_flood",
+               Threat::kOutputFlood,
+               [](auto&) { return Words({"./flood.sh"}); },
+               Failure::kOutputLimit,
+               {"stdout passed its cap of 65536 bytes"}});
+  c.push_back({"stderr_flood",
+               Threat::kOutputFlood,
+               [](auto&) {
+                 return Words({"./flood.sh", "x", "stderr"});
+               },
+               Failure::kOutputLimit,
                {"stderr passed its cap of 65536 bytes"}});
-  c.push_back({"segfault", Threat::kCrash, [](auto&) { return Words({Bin("segfault")}); },
-               Failure::kCrash, {"killed by SIGSEGV: about to crash"}});
-  c.push_back({"abort", Threat::kCrash, [](auto&) { return Words({Bin("abort_now")}); },
-               Failure::kCrash, {"killed by SIGABRT"}});
-  c.push_back({"close_stdout_early", Threat::kCrash,
-               [](auto&) { return Words({"./close_stdout.sh"}); }, Failure::kBadOutput,
+  c.push_back({"segfault",
+               Threat::kCrash,
+               [](auto&) { return Words({Bin("segfault")}); },
+               Failure::kCrash,
+               {"killed by SIGSEGV: about to crash"}});
+  c.push_back({"abort",
+               Threat::kCrash,
+               [](auto&) { return Words({Bin("abort_now")}); },
+               Failure::kCrash,
+               {"killed by SIGABRT"}});
+  c.push_back({"close_stdout_early",
+               Threat::kCrash,
+               [](auto&) { return Words({"./close_stdout.sh"}); },
+               Failure::kBadOutput,
                {"stdout is empty"}});
-  c.push_back({"close_stdout_and_hang", Threat::kRunaway,
-               [](auto&) { return Words({"./close_stdout.sh", "hang"}); }, Failure::kTimeout,
+  c.push_back({"close_stdout_and_hang",
+               Threat::kRunaway,
+               [](auto&) {
+                 return Words({"./close_stdout.sh", "hang"});
+               },
+               Failure::kTimeout,
                {"no result within"}});
-  c.push_back({"daemon_answers_late", Threat::kLeftovers,
-               [](const World& s) { return Words({"./daemon_answers_late.sh", s.marker}); },
-               Failure::kBadOutput, {"stdout is empty"}});
+  c.push_back({"daemon_answers_late",
+               Threat::kLeftovers,
+               [](const World& s) {
+                 return Words({"./daemon_answers_late.sh", s.marker});
+               },
+               Failure::kBadOutput,
+               {"stdout is empty"}});
+}
+
+// Writing where it must not, filling the disk.
+void AddFileCases(std::vector<Case>& c) {
   c.push_back({"write_outside_scratch", Threat::kWriteOutside,
                [](const World& s) {
                  std::vector<std::string> argv = {"./write_outside.sh"};
@@ -127,75 +170,161 @@ std::vector<Case> Cases() {
                    (void)RemoveTree(t);
                  }
                }});
-  c.push_back({"litter_temp_folders", Threat::kTempLitter,
-               [](const World& s) { return Words({"./litter_tmp.sh", s.marker}); }, Failure::kNone,
-               {}, "candidate", 1.5, [](const World& s, const EvalResult&) {
+  c.push_back({"litter_temp_folders",
+               Threat::kTempLitter,
+               [](const World& s) {
+                 return Words({"./litter_tmp.sh", s.marker});
+               },
+               Failure::kNone,
+               {},
+               "candidate",
+               1.5,
+               [](const World& s, const EvalResult&) {
                  for (const char* dir : {"/tmp/", "/var/tmp/", "/dev/shm/"}) {
                    EXPECT_FALSE(PathExists(dir + s.marker)) << dir << s.marker;
                    EXPECT_FALSE(PathExists(dir + s.marker + ".d")) << dir << s.marker << ".d";
                  }
                }});
-  c.push_back({"fill_disk_in_scratch", Threat::kFillDisk,
-               [](auto&) { return Words({"./fill_disk.sh"}); }, Failure::kOutputLimit,
-               {"wrote more than 32 MiB to disk (evaluator.limits.disk_mb)"}, "candidate", 10});
-  c.push_back({"fill_disk_in_tmp", Threat::kFillDisk,
-               [](auto&) { return Words({"./fill_disk.sh", "/tmp"}); }, Failure::kOutputLimit,
-               {"evaluator.limits.disk_mb"}, "candidate", 10, nullptr, false, Failure::kExitCode});
-  c.push_back({"fill_memory_in_dev_shm", Threat::kFillDisk,
-               [](auto&) { return Words({"./fill_disk.sh", "/dev/shm"}); }, Failure::kOutputLimit,
-               {"evaluator.limits.disk_mb"}, "candidate", 10, nullptr, false, Failure::kExitCode});
-  c.push_back({"fill_inodes", Threat::kFillDisk, [](auto&) { return Words({Bin("many_files")}); },
-               Failure::kOutputLimit, {"created more than 2048 files and folders"}, "candidate",
-               5});
-  c.push_back({"secrets_in_environment", Threat::kEnvSecrets,
-               [](auto&) { return Words({"./read_secrets.sh"}); }, Failure::kExitCode,
-               {"no secret found"}});
-  c.push_back({"private_key_file", Threat::kPrivateSecretFiles,
-               [](const World& s) {
-                 return Words({"./read_secrets.sh",
-                               s.arena.Path("home/.config/kevolve/credentials")});
+  c.push_back({"fill_disk_in_scratch",
+               Threat::kFillDisk,
+               [](auto&) { return Words({"./fill_disk.sh"}); },
+               Failure::kOutputLimit,
+               {"wrote more than 32 MiB to disk (evaluator.limits.disk_mb)"},
+               "candidate",
+               10});
+  c.push_back({"fill_disk_in_tmp",
+               Threat::kFillDisk,
+               [](auto&) {
+                 return Words({"./fill_disk.sh", "/tmp"});
                },
-               Failure::kExitCode, {"Permission denied", "No such file or directory"}});
-  c.push_back({"readable_dotenv_above_task", Threat::kReadableFiles,
-               [](const World& s) { return Words({"./read_secrets.sh", s.arena.Path(".env")}); },
-               Failure::kExitCode, {"No such file or directory"}});
-  c.push_back({"network_connection", Threat::kNetwork,
+               Failure::kOutputLimit,
+               {"evaluator.limits.disk_mb"},
+               "candidate",
+               10,
+               nullptr,
+               false,
+               Failure::kExitCode});
+  c.push_back({"fill_memory_in_dev_shm",
+               Threat::kFillDisk,
+               [](auto&) {
+                 return Words({"./fill_disk.sh", "/dev/shm"});
+               },
+               Failure::kOutputLimit,
+               {"evaluator.limits.disk_mb"},
+               "candidate",
+               10,
+               nullptr,
+               false,
+               Failure::kExitCode});
+  c.push_back({"fill_inodes",
+               Threat::kFillDisk,
+               [](auto&) { return Words({Bin("many_files")}); },
+               Failure::kOutputLimit,
+               {"created more than 2048 files and folders"},
+               "candidate",
+               5});
+}
+
+// Reaching what it must not: secrets, the network, kevolve, the task.
+void AddReachCases(std::vector<Case>& c) {
+  c.push_back({"secrets_in_environment",
+               Threat::kEnvSecrets,
+               [](auto&) { return Words({"./read_secrets.sh"}); },
+               Failure::kExitCode,
+               {"no secret found"}});
+  c.push_back(
+      {"private_key_file",
+       Threat::kPrivateSecretFiles,
+       [](const World& s) {
+         return Words({"./read_secrets.sh", s.arena.Path("home/.config/kevolve/credentials")});
+       },
+       Failure::kExitCode,
+       {"Permission denied", "No such file or directory"}});
+  c.push_back({"readable_dotenv_above_task",
+               Threat::kReadableFiles,
+               [](const World& s) {
+                 return Words({"./read_secrets.sh", s.arena.Path(".env")});
+               },
+               Failure::kExitCode,
+               {"No such file or directory"}});
+  c.push_back({"network_connection",
+               Threat::kNetwork,
                [](const World& s) {
                  std::vector<std::string> argv = {Bin("connect_out")};
                  for (const std::string& t : s.tcp.Targets()) argv.push_back(t);
                  return argv;
                },
-               Failure::kExitCode, {"Connection refused", "Network is unreachable"}, "candidate",
-               1.5, [](const World& s, const EvalResult&) {
+               Failure::kExitCode,
+               {"Connection refused", "Network is unreachable"},
+               "candidate",
+               1.5,
+               [](const World& s, const EvalResult&) {
                  EXPECT_EQ(s.tcp.ConnectionsWaiting(), 0) << "a connection reached the host";
                }});
-  c.push_back({"unix_socket_connection", Threat::kUnixSockets,
-               [](const World& s) {
-                 return Words({Bin("connect_out"), "unix:" + s.arena.socket_path()});
+  c.push_back(
+      {"unix_socket_connection",
+       Threat::kUnixSockets,
+       [](const World& s) {
+         return Words({Bin("connect_out"), "unix:" + s.arena.socket_path()});
+       },
+       Failure::kExitCode,
+       {"No such file or directory", "Permission denied"},
+       "candidate",
+       1.5,
+       [](const World& s, const EvalResult&) { EXPECT_EQ(s.arena.UnixConnectionsWaiting(), 0); }});
+  c.push_back({"signal_kevolve",
+               Threat::kSignals,
+               [](auto&) {
+                 return Words({Bin("signal_kevolve"), std::to_string(getpid())});
                },
-               Failure::kExitCode, {"No such file or directory", "Permission denied"},
-               "candidate", 1.5, [](const World& s, const EvalResult&) {
-                 EXPECT_EQ(s.arena.UnixConnectionsWaiting(), 0);
-               }});
-  c.push_back({"signal_kevolve", Threat::kSignals,
-               [](auto&) { return Words({Bin("signal_kevolve"), std::to_string(getpid())}); },
                Failure::kExitCode,
                {"Operation not permitted", "No such process", "no signal had an effect"}});
-  c.push_back({"edit_task_files", Threat::kEditTask,
-               [](auto&) { return Words({"./edit_task.sh", "{task}"}); }, Failure::kExitCode,
-               {"Read-only file system", "Permission denied"}});
-  c.push_back({"forged_result_line", Threat::kForgedResult,
-               [](auto&) { return Words({"./careful_evaluate.sh", "{program}"}); }, Failure::kNone,
-               {}, FileOf("forge_line.sh")});
-  c.push_back({"forged_result_from_a_daemon_through_proc", Threat::kTamperEvaluator,
-               [](auto&) { return Words({"./careful_evaluate.sh", "{program}"}); }, Failure::kNone,
-               {}, FileOf("forge_daemon.sh"), 3, [](auto&, auto&) {
-                 EXPECT_TRUE(PidsWithMarker("forge-daemon").empty());
+  c.push_back({"edit_task_files",
+               Threat::kEditTask,
+               [](auto&) {
+                 return Words({"./edit_task.sh", "{task}"});
                },
+               Failure::kExitCode,
+               {"Read-only file system", "Permission denied"}});
+}
+
+// Forged answers, against an evaluator that follows docs/security.md.
+void AddForgeryCases(std::vector<Case>& c) {
+  c.push_back({"forged_result_line",
+               Threat::kForgedResult,
+               [](auto&) {
+                 return Words({"./careful_evaluate.sh", "{program}"});
+               },
+               Failure::kNone,
+               {},
+               FileOf("forge_line.sh")});
+  c.push_back({"forged_result_from_a_daemon_through_proc",
+               Threat::kTamperEvaluator,
+               [](auto&) {
+                 return Words({"./careful_evaluate.sh", "{program}"});
+               },
+               Failure::kNone,
+               {},
+               FileOf("forge_daemon.sh"),
+               3,
+               [](auto&, auto&) { EXPECT_TRUE(PidsWithMarker("forge-daemon").empty()); },
                /*needs_confined_kill=*/true});
-  c.push_back({"forged_result_then_kill_the_evaluator", Threat::kTamperEvaluator,
-               [](auto&) { return Words({"./careful_evaluate.sh", "{program}"}); },
-               Failure::kCrash, {"killed by SIGKILL"}, FileOf("forge_and_kill.sh")});
+  c.push_back({"forged_result_then_kill_the_evaluator",
+               Threat::kTamperEvaluator,
+               [](auto&) {
+                 return Words({"./careful_evaluate.sh", "{program}"});
+               },
+               Failure::kCrash,
+               {"killed by SIGKILL"},
+               FileOf("forge_and_kill.sh")});
+}
+
+std::vector<Case> Cases() {
+  std::vector<Case> c;
+  AddResourceCases(c);
+  AddFileCases(c);
+  AddReachCases(c);
+  AddForgeryCases(c);
   return c;
 }
 
@@ -228,7 +357,8 @@ class RedTeamTest : public ::testing::TestWithParam<Param> {
 
   // Nothing of the evaluation may be left: processes of its uid or with the marker, files of
   // its uid in the shared temporary folders, its scratch folder.
-  void ExpectNothingLeft(const Evaluator& evaluator, const Arena& arena, const std::string& marker) {
+  void ExpectNothingLeft(const Evaluator& evaluator, const Arena& arena,
+                         const std::string& marker) {
     EXPECT_TRUE(std::filesystem::is_empty(arena.scratch())) << "scratch folder left behind";
     EXPECT_TRUE(PidsWithMarker(marker).empty()) << "a process of the evaluation is alive";
     if (const auto uid = evaluator.SlotUid(0)) {
@@ -261,9 +391,8 @@ TEST_P(RedTeamTest, IsContainedAndRecorded) {
   ASSERT_TRUE(evaluator.ok()) << evaluator.status().ToString();
   const EvalResult r = (*evaluator)->Evaluate(c.program, 7, 0);
 
-  const Failure expected = Mode() == SandboxMode::kBwrap && c.failure_under_bwrap
-                               ? *c.failure_under_bwrap
-                               : c.failure;
+  const Failure expected =
+      Mode() == SandboxMode::kBwrap && c.failure_under_bwrap ? *c.failure_under_bwrap : c.failure;
   EXPECT_EQ(FailureName(r.failure), std::string(FailureName(expected))) << r.reason;
   EXPECT_EQ(r.valid, expected == Failure::kNone) << r.reason;
   if (!c.reasons.empty()) {
