@@ -15,5 +15,6 @@ Command AddReplayCommand(CLI::App& app);
 Command AddStatusCommand(CLI::App& app);
 Command AddBestCommand(CLI::App& app);
 Command AddEvalCommand(CLI::App& app);
+Command AddDoctorCommand(CLI::App& app);
 
 }  // namespace kevolve::app

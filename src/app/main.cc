@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
       {"replay", AddReplayCommand(app)},
       {"status", AddStatusCommand(app)}, {"best", AddBestCommand(app)},
       {"eval", AddEvalCommand(app)},
+      {"doctor", AddDoctorCommand(app)},
   };
   try {
     app.parse(argc, argv);
