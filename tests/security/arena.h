@@ -22,8 +22,9 @@
 
 namespace kevolve::eval::testing {
 
-// The arena lives below the build folder, not under /tmp: bwrap gives an evaluation a private
-// /tmp, which would hide a secret there for the wrong reason.
+// The arena lives below the build folder, never under /tmp or /dev/shm: bwrap gives an
+// evaluation private ones, which would hide a secret there (or take a write meant to escape)
+// for the wrong reason. A build folder under /tmp moves it to /var/tmp.
 //   <root>/.env                             world-readable, like a repository's .env file
 //   <root>/home/.config/kevolve/credentials 0600 in 0700 folders, like a user's key file
 //   <root>/task/                            the task: hostile scripts, evaluate, reference.txt
@@ -33,7 +34,12 @@ class Arena {
  public:
   Arena() {
     namespace fs = std::filesystem;
-    const std::string parent = std::string(KEVOLVE_BINARY_DIR) + "/tests/security";
+    std::string parent = std::string(KEVOLVE_BINARY_DIR) + "/tests/security";
+    if (StartsWith(parent, "/tmp/") || StartsWith(parent, "/dev/shm/")) {
+      parent = "/var/tmp/kevolve-security";
+      (void)MakeDirs(parent);
+      chmod(parent.c_str(), 0755);
+    }
     root_ = MakeTempDir(parent, "arena-").value_or("");
     chmod(root_.c_str(), 0755);
     secret_dotenv_ = "sk-dotenv-" + std::to_string(getpid());
