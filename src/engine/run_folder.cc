@@ -53,10 +53,11 @@ void EventLog::Emit(const std::string& type, Json fields) {
   std::string line = DumpJson(fields);
   line += '\n';
   std::lock_guard<std::mutex> lock(mu_);
-  Status s = AppendFile(path_, line);
-  if (!s.ok() && !warned_) {
+  out_ << line;
+  out_.flush();
+  if (!out_ && !warned_) {
     warned_ = true;
-    log::Warn("events are not being written: {}", s.ToString());
+    log::Warn("events are not being written to '{}' (disk full or folder gone?)", path_);
   }
 }
 

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <fstream>
 #include <mutex>
 #include <string>
 
@@ -38,11 +39,14 @@ std::string NewRunId(const std::string& task_name, int64_t unix_ms, uint64_t sal
 // `output_dir`. NotFound says where it looked.
 Result<RunPaths> FindRun(const std::string& run, const std::string& output_dir);
 
-// Appends run events to events.jsonl. Thread-safe. Write failures are logged once and then
-// ignored: events are a convenience copy, run.db is the record.
+// Appends run events to events.jsonl. The file stays open in append mode and each line is
+// flushed as it is written, so readers (and a run killed at any moment) see whole lines.
+// Thread-safe. Write failures are logged once and then ignored: events are a convenience copy,
+// run.db is the record.
 class EventLog {
  public:
-  EventLog(std::string path, Clock& clock) : path_(std::move(path)), clock_(clock) {}
+  EventLog(std::string path, Clock& clock)
+      : path_(std::move(path)), clock_(clock), out_(path_, std::ios::binary | std::ios::app) {}
   // Adds "t" (unix ms) and "type" to `fields` and appends it as one line.
   void Emit(const std::string& type, Json fields = Json::object());
 
@@ -50,6 +54,7 @@ class EventLog {
   std::string path_;
   Clock& clock_;
   std::mutex mu_;
+  std::ofstream out_;
   bool warned_ = false;
 };
 
