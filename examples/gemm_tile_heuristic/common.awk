@@ -5,8 +5,19 @@
 
 function shape_key(m, n, k) { return m "," n "," k }
 
-function load(    f, line, a, key, j) {
-  S = 0; C = 0
+function load(    line, a, key, j, p, P, i, bl) {
+  S = 0; C = 0; P = 0
+  # The split first, so that the table's rows of split shapes can be filed by number as well
+  # (short numeric keys keep the per-config sums below cheap).
+  while ((getline line < SPLIT) > 0) {
+    if (line ~ /^m,n,k,/ || line ~ /^#/ || line == "") continue
+    split(line, a, ",")
+    key = shape_key(a[1], a[2], a[3])
+    if (key in spos) continue
+    spos[key] = ++P; pkey[P] = key; pm[P] = a[1] + 0; pn[P] = a[2] + 0; pk[P] = a[3] + 0
+    pregime[P] = a[4]; pfamily[P] = a[5]; psplit[P] = a[6]; porigin[P] = a[7]
+  }
+  close(SPLIT)
   while ((getline line < TABLE) > 0) {
     if (line ~ /^m,n,k,/ || line ~ /^#/ || line == "") continue
     split(line, a, ",")
@@ -16,19 +27,17 @@ function load(    f, line, a, key, j) {
     status[key, a[5]] = a[9]
     if (a[9] == "ok" && a[6] + 0 > 0) {
       t[key, a[5]] = a[6] + 0
+      if (key in spos) tp[spos[key], cfg_index[a[5]]] = a[6] + 0
       if (!(key in oracle) || a[6] + 0 < oracle[key]) { oracle[key] = a[6] + 0; oracle_cfg[key] = a[5] }
     }
   }
   close(TABLE)
-  while ((getline line < SPLIT) > 0) {
-    if (line ~ /^m,n,k,/ || line ~ /^#/ || line == "") continue
-    split(line, a, ",")
-    key = shape_key(a[1], a[2], a[3])
+  for (p = 1; p <= P; p++) {
+    key = pkey[p]
     if (!(key in oracle)) continue  # a shape the table does not cover is not scored
-    S++; skey[S] = key; sm[S] = a[1] + 0; sn[S] = a[2] + 0; sk[S] = a[3] + 0
-    sregime[S] = a[4]; sfamily[S] = a[5]; ssplit[S] = a[6]; sorigin[S] = a[7]
+    S++; skey[S] = key; snum[S] = p; sm[S] = pm[p]; sn[S] = pn[p]; sk[S] = pk[p]
+    sregime[S] = pregime[p]; sfamily[S] = pfamily[p]; ssplit[S] = psplit[p]; sorigin[S] = porigin[p]
   }
-  close(SPLIT)
   while ((getline line < BASELINE) > 0) {
     split(line, a, ",")
     if (a[4] != "") base[shape_key(a[1], a[2], a[3])] = a[4]
@@ -39,15 +48,15 @@ function load(    f, line, a, key, j) {
     if (a[4] != "") choice[shape_key(a[1], a[2], a[3])] = a[4]
   }
   close(CHOICES)
-  # lr[i, j]: log(oracle / time of config j) on shape i, for the configs that run on it.
-  # lv[i, j]: the same, or the baseline's value where config j cannot run on shape i (a
-  # reference selector keeps the baseline's fallback there, as any real heuristic must).
+}
+
+# lv[i, j]: log(oracle / time of config j) on shape i, or the baseline's value where config j
+# cannot run on shape i (a reference selector keeps the baseline's fallback there, as any real
+# heuristic must). Needed by the references only.
+function load_fractions(    i, j, bl) {
   for (i = 1; i <= S; i++) {
-    bl = log(oracle[skey[i]] / t[skey[i], base[skey[i]]])
-    for (j = 1; j <= C; j++) {
-      if ((skey[i], cname[j]) in t) { lr[i, j] = log(oracle[skey[i]] / t[skey[i], cname[j]]); lv[i, j] = lr[i, j] }
-      else lv[i, j] = bl
-    }
+    bl = ((skey[i], base[skey[i]]) in t) ? log(oracle[skey[i]] / t[skey[i], base[skey[i]]]) : -1e9
+    for (j = 1; j <= C; j++) lv[i, j] = ((snum[i], j) in tp) ? log(oracle[skey[i]] / tp[snum[i], j]) : bl
   }
 }
 
@@ -87,6 +96,7 @@ function summarize(sel, which, stats,    i, key, n, ls, lo, lc, nc, tc, tb, r) {
 # baseline's choice elsewhere), has the highest geomean fraction of the oracle. Sets
 # best_single_cfg; returns its index.
 function fit_best_single(    j, i, s, best, bj) {
+  if (!lv_loaded) { load_fractions(); lv_loaded = 1 }
   best = -1e300; bj = 0
   for (j = 1; j <= C; j++) {
     s = 0

@@ -118,6 +118,25 @@ TEST_F(GemmTileTest, BaselineChoicesAreTheNaiveSeedsChoices) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
+// A selector that answers with the naive tile but leaves a daemon renaming the per-shape best
+// configs over `choices.csv` in the scratch folder, before and after it exits. The evaluator
+// reads the choices through a pipe and kills leftovers first, so the score stays the naive
+// seed's 1.0 under the default sandbox (bwrap where it works) and under process mode (an
+// evaluator reading the file scores the forged oracle).
+TEST_F(GemmTileTest, ADaemonOfTheSelectorCannotForgeTheChoices) {
+  const std::string hostile =
+      std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/gemm_hostile/forge_choices_daemon.cc";
+  for (const char* mode : {"auto", "process"}) {
+    auto r = RunCommand({KevolveBinary(), "eval", kTask, hostile, "--set",
+                         std::string("evaluator.sandbox=") + mode});
+    auto j = ParseJson(r.out);
+    ASSERT_TRUE(j.ok()) << mode << ": " << r.out << r.err;
+    ASSERT_EQ((*j)["valid"], true) << mode << ": " << r.out;
+    EXPECT_DOUBLE_EQ((*j)["combined_score"].get<double>(), 1.0) << mode << ": " << r.out;
+    EXPECT_LT((*j)["metrics"]["train_fraction_of_oracle"].get<double>(), 0.9) << mode;
+  }
+}
+
 TEST_F(GemmTileTest, ARunAndItsReportProduceTheSummary) {
   auto run = RunCommand({KevolveBinary(), "run", kTask, "-n", "12", "-o", dir_ + "/runs"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
