@@ -5,7 +5,12 @@
 
 function shape_key(m, n, k) { return m "," n "," k }
 
-function load(    line, a, key, j, p, P, i, bl) {
+# The table's times are filed by config number: t[shape key, cfg_index[config]] (and status[]
+# for the rows that did not run); these two read them by config text.
+function has(key, config) { return (config in cfg_index) && ((key, cfg_index[config]) in t) }
+function tm(key, config) { return t[key, cfg_index[config]] }
+
+function load(    line, a, key, j, p, P) {
   S = 0; C = 0; P = 0
   # The split first, so that the table's rows of split shapes can be filed by number as well
   # (short numeric keys keep the per-config sums below cheap).
@@ -24,10 +29,11 @@ function load(    line, a, key, j, p, P, i, bl) {
     key = shape_key(a[1], a[2], a[3])
     if (a[5] == "cublas") { if (a[9] == "ok") cublas[key] = a[6] + 0; continue }
     if (!(a[5] in cfg_index)) { cfg_index[a[5]] = ++C; cname[C] = a[5] }
-    status[key, a[5]] = a[9]
+    j = cfg_index[a[5]]
+    if (a[9] != "ok") status[key, j] = a[9]
     if (a[9] == "ok" && a[6] + 0 > 0) {
-      t[key, a[5]] = a[6] + 0
-      if (key in spos) tp[spos[key], cfg_index[a[5]]] = a[6] + 0
+      t[key, j] = a[6] + 0
+      if (key in spos) tp[spos[key], j] = a[6] + 0
       if (!(key in oracle) || a[6] + 0 < oracle[key]) { oracle[key] = a[6] + 0; oracle_cfg[key] = a[5] }
     }
   }
@@ -55,7 +61,7 @@ function load(    line, a, key, j, p, P, i, bl) {
 # heuristic must). Needed by the references only.
 function load_fractions(    i, j, bl) {
   for (i = 1; i <= S; i++) {
-    bl = ((skey[i], base[skey[i]]) in t) ? log(oracle[skey[i]] / t[skey[i], base[skey[i]]]) : -1e9
+    bl = has(skey[i], base[skey[i]]) ? log(oracle[skey[i]] / tm(skey[i], base[skey[i]])) : -1e9
     for (j = 1; j <= C; j++) lv[i, j] = ((snum[i], j) in tp) ? log(oracle[skey[i]] / tp[snum[i], j]) : bl
   }
 }
@@ -64,8 +70,8 @@ function load_fractions(    i, j, bl) {
 function unusable(i, config,    key) {
   key = skey[i]
   if (config == "") return "no config was returned"
-  if ((key, config) in t) return ""
-  if ((key, config) in status) return "the table says: " status[key, config]
+  if (has(key, config)) return ""
+  if ((config in cfg_index) && ((key, cfg_index[config]) in status)) return "the table says: " status[key, cfg_index[config]]
   return "the config '" config "' is not in the performance table (not a kernel of the family)"
 }
 
@@ -78,7 +84,7 @@ function summarize(sel, which, stats,    i, key, n, ls, lo, lc, nc, tc, tb, r) {
   for (i = 1; i <= S; i++) {
     if (which != "all" && ssplit[i] != which) continue
     key = skey[i]
-    tc = t[key, sel[key]]; tb = t[key, base[key]]
+    tc = tm(key, sel[key]); tb = tm(key, base[key])
     n++; r = tb / tc
     ls += log(r); lo += log(oracle[key] / tc)
     if (key in cublas) { lc += log(cublas[key] / tc); nc++ }
@@ -172,7 +178,7 @@ function tree_choice(i,    node, cfg) {
   node = 1
   while (tf[node]) node = feature(i, tf[node]) <= tt[node] ? 2 * node : 2 * node + 1
   cfg = tleaf[node] ? cname[tleaf[node]] : ""
-  if (cfg == "" || !((skey[i], cfg) in t)) { tree_fallbacks++; return base[skey[i]] }
+  if (cfg == "" || !has(skey[i], cfg)) { tree_fallbacks++; return base[skey[i]] }
   return cfg
 }
 
@@ -185,7 +191,7 @@ function build_references(    i, idx, cnt) {
   tree_fallbacks = 0
   for (i = 1; i <= S; i++) {
     ref_oracle[skey[i]] = oracle_cfg[skey[i]]
-    ref_single[skey[i]] = (skey[i], best_single_cfg) in t ? best_single_cfg : base[skey[i]]
+    ref_single[skey[i]] = has(skey[i], best_single_cfg) ? best_single_cfg : base[skey[i]]
     ref_tree[skey[i]] = tree_choice(i)
   }
 }

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "tile_config.h"
@@ -140,11 +141,43 @@ inline const char* const kMeasured[] = {
     "algo=wgmma_tma;bm=64;bn=64;bk=64;wm=1;wn=1;stages=8;cluster=1;split_k=8;raster=m;swizzle=8;epilogue=direct",
 };
 
+// kMeasured parsed once into configs, so that Measured() compares fields (a cost model may ask
+// about thousands of candidates per run).
+struct MeasuredTable {
+  TileConfig configs[sizeof(kMeasured) / sizeof(kMeasured[0])];
+  int count = 0;
+  MeasuredTable() {
+    for (const char* text : kMeasured) {
+      char algo[32] = "", raster = 'm', epilogue[16] = "";
+      TileConfig c;
+      if (std::sscanf(text,
+                      "algo=%31[^;];bm=%d;bn=%d;bk=%d;wm=%d;wn=%d;stages=%d;cluster=%d;"
+                      "split_k=%d;raster=%c;swizzle=%d;epilogue=%15s",
+                      algo, &c.block_m, &c.block_n, &c.block_k, &c.warps_m, &c.warps_n, &c.stages,
+                      &c.cluster_m, &c.split_k, &raster, &c.swizzle, epilogue) != 12) {
+        continue;
+      }
+      c.algo = std::strcmp(algo, "wgmma_tma") == 0      ? Algo::kWgmmaTma
+               : std::strcmp(algo, "mma_cp_async") == 0 ? Algo::kMmaCpAsync
+                                                        : Algo::kMmaLdg;
+      c.raster = raster == 'n' ? Raster::kAlongN : Raster::kAlongM;
+      c.epilogue = std::strcmp(epilogue, "tma_store") == 0 ? Epilogue::kTmaStore : Epilogue::kDirect;
+      configs[count++] = c;
+    }
+  }
+};
+
+inline bool SameConfig(const TileConfig& a, const TileConfig& b) {
+  return a.algo == b.algo && a.block_m == b.block_m && a.block_n == b.block_n &&
+         a.block_k == b.block_k && a.warps_m == b.warps_m && a.warps_n == b.warps_n &&
+         a.stages == b.stages && a.cluster_m == b.cluster_m && a.split_k == b.split_k &&
+         a.raster == b.raster && a.swizzle == b.swizzle && a.epilogue == b.epilogue;
+}
+
 inline bool Measured(const TileConfig& c) {
-  char buf[256];
-  Canonical(c, buf, sizeof(buf));
-  for (const char* m : kMeasured) {
-    if (std::strcmp(m, buf) == 0) return true;
+  static const MeasuredTable table;
+  for (int i = 0; i < table.count; ++i) {
+    if (SameConfig(table.configs[i], c)) return true;
   }
   return false;
 }

@@ -4,7 +4,7 @@
 # Produces OUT/report.md (held-out per-shape table and the geomeans) and OUT/summary.json.
 function us(x) { return sprintf("%.1f", x) }
 
-function row_for(sel, key) { return t[key, sel[key]] }
+function row_for(sel, key) { return tm(key, sel[key]) }
 
 BEGIN {
   TREE_DEPTH = 4

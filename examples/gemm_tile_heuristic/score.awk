@@ -24,7 +24,7 @@ BEGIN {
   # References shown with every result: the per-shape oracle (fraction 1 by definition), cuBLAS
   # and the best single config. The decision tree (about 0.15 s of awk) is fitted by the report.
   fit_best_single()
-  for (i = 1; i <= S; i++) ref_single[skey[i]] = (skey[i], best_single_cfg) in t ? best_single_cfg : base[skey[i]]
+  for (i = 1; i <= S; i++) ref_single[skey[i]] = has(skey[i], best_single_cfg) ? best_single_cfg : base[skey[i]]
   summarize(ref_single, "train", rs)
   distinct = 0
   for (i = 1; i <= S; i++) if (ssplit[i] == "train" && !(choice[skey[i]] in used)) { used[choice[skey[i]]] = 1; distinct++ }
@@ -35,8 +35,8 @@ BEGIN {
   for (i = 1; i <= S; i++) {
     if (ssplit[i] != "train") continue
     r = sregime[i]; key = skey[i]
-    rl[r] += log(t[key, base[key]] / t[key, choice[key]]); rn[r]++
-    gap[i] = t[key, choice[key]] / oracle[key]
+    rl[r] += log(tm(key, base[key]) / tm(key, choice[key])); rn[r]++
+    gap[i] = tm(key, choice[key]) / oracle[key]
   }
   for (r in rn) fb = fb sprintf("%s: %.3fx over %d shapes. ", r, exp(rl[r] / rn[r]), rn[r])
   fb = fb "Largest gaps to the best config: "
