@@ -42,14 +42,25 @@ struct LimitsConfig {
   int64_t disk_mb = 1024;           // cap on what an evaluation writes to disk (scratch, tmp), MiB
 };
 
+// How many times an evaluator that measures its score repeatedly should do so. It sees the
+// current count as {repeats} and KEVOLVE_REPEATS; after each result that carries
+// score_samples the engine doubles it while their relative spread is above target_spread
+// (eval::NextRunCount), up to max. docs/protocol.md, "Repeated measurements".
+struct RepeatsConfig {
+  int initial = 0;              // the count of a run's first evaluations (>= 3); 0 = off
+  int max = 40;                 // the count never grows past this (>= initial, <= 10000)
+  double target_spread = 0.02;  // (p90 - p10) / |median| of the samples; above it: double
+};
+
 struct EvaluatorConfig {
-  // argv; placeholders {program} {workdir} {stage} {seed} {task} are substituted.
+  // argv; placeholders {program} {workdir} {stage} {seed} {task} {repeats} are substituted.
   // A relative first word is resolved against the task folder.
   std::vector<std::string> command = {"./evaluate", "{program}"};
   int workers = 2;                  // evaluations run at once
   double timeout_seconds = 60;      // wall-clock deadline per stage
   double grace_seconds = 2;         // SIGTERM -> SIGKILL delay
   std::vector<StageConfig> stages;  // empty = one stage
+  RepeatsConfig repeats;            // repeated measurements of the score
   LimitsConfig limits;
   std::string sandbox = "auto";     // auto | process | bwrap
   std::vector<std::string> env_allow = {"PATH", "LANG", "LC_ALL", "TERM", "CUDA_HOME"};

@@ -40,7 +40,8 @@ template <typename T>
 inline constexpr bool kIsSection =
     std::is_same_v<T, Config> || std::is_same_v<T, TaskConfig> || std::is_same_v<T, RunConfig> ||
     std::is_same_v<T, EvaluatorConfig> || std::is_same_v<T, StageConfig> ||
-    std::is_same_v<T, LimitsConfig> || std::is_same_v<T, DatabaseConfig> ||
+    std::is_same_v<T, LimitsConfig> || std::is_same_v<T, RepeatsConfig> ||
+    std::is_same_v<T, DatabaseConfig> ||
     std::is_same_v<T, FeatureConfig> || std::is_same_v<T, MutatorConfig> ||
     std::is_same_v<T, LlmConfig> || std::is_same_v<T, LlmModelConfig> ||
     std::is_same_v<T, LlmBudgetConfig> || std::is_same_v<T, LlmFeedbackConfig> ||
@@ -106,10 +107,20 @@ void VisitKeys(Is<LimitsConfig> auto& s, auto&& visit) {
                       "folders); passing it kills the process tree."});
 }
 
+void VisitKeys(Is<RepeatsConfig> auto& s, auto&& visit) {
+  visit("initial", s.initial,
+        KeyDoc{"runs", "{repeats} and KEVOLVE_REPEATS of the run's first evaluations (>= 3); "
+                       "0 = off: neither is set and the count does not adapt."});
+  visit("max", s.max, KeyDoc{"runs", "The count never grows past this (>= initial, <= 10000)."});
+  visit("target_spread", s.target_spread,
+        KeyDoc{"fraction", "After a result with score_samples whose (p90 - p10) / median is "
+                           "above this, the count doubles."});
+}
+
 void VisitKeys(Is<EvaluatorConfig> auto& s, auto&& visit) {
   visit("command", s.command,
-        KeyDoc{"", "The evaluator's argv; {program} {workdir} {stage} {seed} {task} are "
-                   "substituted; a relative first word is resolved against the task folder; a "
+        KeyDoc{"", "The evaluator's argv; {program} {workdir} {stage} {seed} {task} {repeats} "
+                   "are substituted; a relative first word is resolved against the task folder; a "
                    "single string is split on whitespace.",
                kSplitString});
   visit("workers", s.workers, KeyDoc{"evaluations", "Evaluations run at once."});
@@ -118,6 +129,8 @@ void VisitKeys(Is<EvaluatorConfig> auto& s, auto&& visit) {
   visit("grace_seconds", s.grace_seconds,
         KeyDoc{"seconds", "Delay between SIGTERM and SIGKILL once a deadline passes."});
   visit("stages", s.stages, KeyDoc{"", "Cascade stages, in order; empty = one stage."});
+  visit("repeats", s.repeats,
+        KeyDoc{"", "How often an evaluator that reports score_samples should measure."});
   visit("limits", s.limits, KeyDoc{"", "Resource limits of every evaluation process."});
   visit("sandbox", s.sandbox,
         KeyDoc{"", "auto, process (own process group, rlimits) or bwrap (also bubblewrap: "

@@ -129,6 +129,25 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
     check.Finite(path + ".threshold", stage.threshold);
     check.NonNegative(path + ".timeout_seconds", stage.timeout_seconds);
   }
+  const RepeatsConfig& repeats = e.repeats;
+  if (repeats.initial != 0 && repeats.initial < 3) {
+    check.Fail("evaluator.repeats.initial",
+               "must be 0 (off) or at least 3, got " + std::to_string(repeats.initial));
+  }
+  check.AtLeast("evaluator.repeats.max", repeats.max, repeats.initial);
+  if (repeats.max > 10000) {
+    check.Fail("evaluator.repeats.max",
+               "must be at most 10000, got " + std::to_string(repeats.max));
+  }
+  check.Positive("evaluator.repeats.target_spread", repeats.target_spread);
+  for (const std::string& word : e.command) {
+    if (repeats.initial == 0 && word.find("{repeats}") != std::string::npos) {
+      check.Fail("evaluator.command",
+                 "uses {repeats} but evaluator.repeats is off (initial: 0); "
+                 "set evaluator.repeats.initial to 3 or more");
+      break;
+    }
+  }
   const LimitsConfig& limits = e.limits;
   check.Positive("evaluator.limits.cpu_seconds", limits.cpu_seconds);
   check.AtLeast("evaluator.limits.memory_mb", limits.memory_mb, 1);

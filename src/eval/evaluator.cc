@@ -28,7 +28,8 @@ constexpr uint32_t kProcessBands = 20'000;
 constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
 
 const std::vector<std::string>& PlaceholderNames() {
-  static const std::vector<std::string> names = {"program", "workdir", "stage", "seed", "task"};
+  static const std::vector<std::string> names = {"program", "workdir", "stage",
+                                                 "seed",    "task",    "repeats"};
   return names;
 }
 
@@ -71,7 +72,7 @@ Status CheckPlaceholders(const std::string& word) {
       return Status::InvalidArgument(
           "evaluator.command: unknown placeholder {" + name + "}" +
           (nearest.empty() ? "" : " (did you mean {" + nearest + "}?)") +
-          "; known: {program} {workdir} {stage} {seed} {task}");
+          "; known: {program} {workdir} {stage} {seed} {task} {repeats}");
     }
     at = close + 1;
   }
@@ -92,7 +93,14 @@ Status ValidateConfig(const EvaluatorConfig& config) {
   if (config.command.empty() || config.command[0].empty()) {
     return Status::InvalidArgument("evaluator.command is empty; e.g. [\"./evaluate\", \"{program}\"]");
   }
-  for (const std::string& word : config.command) KEVOLVE_RETURN_IF_ERROR(CheckPlaceholders(word));
+  for (const std::string& word : config.command) {
+    KEVOLVE_RETURN_IF_ERROR(CheckPlaceholders(word));
+    if (config.repeats.initial == 0 && word.find("{repeats}") != std::string::npos) {
+      return Status::InvalidArgument(
+          "evaluator.command uses {repeats} but evaluator.repeats is off (initial: 0); set "
+          "evaluator.repeats.initial to 3 or more");
+    }
+  }
   if (!(config.timeout_seconds > 0)) {
     return Status::InvalidArgument("evaluator.timeout_seconds must be more than 0");
   }
@@ -302,14 +310,19 @@ std::string Evaluator::StageName(int stage) const {
   return "stage" + std::to_string(stage);
 }
 
-std::vector<std::string> Evaluator::Command(int stage, const std::string& workdir,
-                                            uint64_t seed) const {
+int Evaluator::RepeatCount(int repeats) const {
+  return repeats > 0 ? repeats : config_.repeats.initial;
+}
+
+std::vector<std::string> Evaluator::Command(int stage, const std::string& workdir, uint64_t seed,
+                                            int repeats) const {
   const std::map<std::string, std::string> values = {
       {"program", (fs::path(workdir) / config_.program_filename).string()},
       {"workdir", workdir},
       {"stage", std::to_string(stage)},
       {"seed", std::to_string(seed)},
-      {"task", options_.task_dir}};
+      {"task", options_.task_dir},
+      {"repeats", std::to_string(RepeatCount(repeats))}};
   std::vector<std::string> argv;
   for (const std::string& word : config_.command) argv.push_back(Substitute(word, values));
   // A relative first word with a folder in it belongs to the task; a bare name is a program on
@@ -321,7 +334,7 @@ std::vector<std::string> Evaluator::Command(int stage, const std::string& workdi
 }
 
 std::vector<std::string> Evaluator::Environment(int stage, const std::string& workdir,
-                                                uint64_t seed, int slot) const {
+                                                uint64_t seed, int slot, int repeats) const {
   std::map<std::string, std::string> vars = inherited_;
   vars["HOME"] = workdir;
   vars["TMPDIR"] = workdir;
@@ -333,6 +346,7 @@ std::vector<std::string> Evaluator::Environment(int stage, const std::string& wo
   vars["KEVOLVE_WORKDIR"] = workdir;
   vars["KEVOLVE_PROGRAM"] = (fs::path(workdir) / config_.program_filename).string();
   vars["KEVOLVE_TASK_DIR"] = options_.task_dir;
+  if (RepeatCount(repeats) > 0) vars["KEVOLVE_REPEATS"] = std::to_string(RepeatCount(repeats));
   // What contains this evaluation, so an evaluator can tell whether `kill -KILL -1` reaches
   // only the processes its candidate left (docs/security.md, "Forged results").
   vars["KEVOLVE_SANDBOX"] = mode_ == SandboxMode::kBwrap ? "bwrap" : "process";
@@ -348,11 +362,11 @@ std::vector<std::string> Evaluator::Environment(int stage, const std::string& wo
 }
 
 SandboxSpec Evaluator::StageSpec(int stage, const std::string& workdir, uint64_t seed, int slot,
-                                 const std::atomic<bool>* cancel) const {
+                                 const std::atomic<bool>* cancel, int repeats) const {
   SandboxSpec spec;
-  spec.argv = Command(stage, workdir, seed);
+  spec.argv = Command(stage, workdir, seed, repeats);
   spec.workdir = workdir;
-  spec.env = Environment(stage, workdir, seed, slot);
+  spec.env = Environment(stage, workdir, seed, slot, repeats);
   double timeout_seconds = config_.timeout_seconds;
   if (!config_.stages.empty() && config_.stages[stage - 1].timeout_seconds > 0) {
     timeout_seconds = config_.stages[stage - 1].timeout_seconds;
@@ -387,6 +401,9 @@ Status Evaluator::PrepareScratch(const std::string& workdir, const std::string& 
 }
 
 bool Evaluator::MergeStage(int stage, EvalResult stage_result, EvalResult* total) const {
+  // Score samples belong to the score that stands: a valid later stage replaces the score, so
+  // samples an earlier stage took of its own score go with it.
+  if (stage_result.valid) total->artifacts.erase(kScoreSamplesKey);
   MergeInto(total->metrics, std::move(stage_result.metrics));
   MergeInto(total->features, std::move(stage_result.features));
   MergeInto(total->hidden_metrics, std::move(stage_result.hidden_metrics));
@@ -417,7 +434,7 @@ bool Evaluator::MergeStage(int stage, EvalResult stage_result, EvalResult* total
 }
 
 EvalResult Evaluator::RunStages(const std::string& code, uint64_t seed, int slot,
-                                const std::atomic<bool>* cancel) const {
+                                const std::atomic<bool>* cancel, int repeats) const {
   Result<std::string> workdir = MakeTempDir(options_.scratch_root, "eval-");
   if (!workdir.ok()) return SandboxFailure(workdir.status().message());
   const ScratchFolder scratch(*workdir);
@@ -425,7 +442,7 @@ EvalResult Evaluator::RunStages(const std::string& code, uint64_t seed, int slot
   if (!prepared.ok()) return SandboxFailure(prepared.message());
   EvalResult total;
   for (int stage = 1; stage <= StageCount(); ++stage) {
-    const SandboxSpec spec = StageSpec(stage, *workdir, seed, slot, cancel);
+    const SandboxSpec spec = StageSpec(stage, *workdir, seed, slot, cancel, repeats);
     Result<ProcessOutcome> outcome = RunSandboxed(spec);
     EvalResult stage_result =
         outcome.ok() ? ResultFromOutcome(*outcome, OutcomeContext{spec.timeout_ms, spec.limits})
@@ -437,9 +454,9 @@ EvalResult Evaluator::RunStages(const std::string& code, uint64_t seed, int slot
 }
 
 EvalResult Evaluator::Evaluate(const std::string& code, uint64_t seed, int slot,
-                               const std::atomic<bool>* cancel) const {
+                               const std::atomic<bool>* cancel, int repeats) const {
   const int64_t start_ms = RealClock().NowMs();
-  EvalResult result = RunStages(code, seed, slot, cancel);
+  EvalResult result = RunStages(code, seed, slot, cancel, repeats);
   result.duration_ms = RealClock().NowMs() - start_ms;
   return result;
 }

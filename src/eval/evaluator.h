@@ -29,7 +29,8 @@ struct EvaluatorOptions {
 class Evaluator {
  public:
   // Validates the config against the machine. Errors:
-  //   InvalidArgument     empty command, unknown placeholder, bad timeout, bad program_filename,
+  //   InvalidArgument     empty command, unknown placeholder ({repeats} while repeats are off),
+  //                       bad timeout, bad program_filename,
   //                       unknown sandbox mode, a secret-looking name in env_allow
   //   NotFound            the task folder, the evaluator command, or one of
   //                       evaluator.read_paths does not exist
@@ -45,9 +46,11 @@ class Evaluator {
   // Never throws and never fails: every problem, the candidate's or the machine's, is an
   // invalid result with a failure kind and a one-line reason. Thread-safe: call it from several
   // threads at once with distinct `slot`s (slot picks the uid and the device; 0-based).
-  // `cancel` (may be null) kills a running evaluation promptly when it turns true.
+  // `cancel` (may be null) kills a running evaluation promptly when it turns true. `repeats` is
+  // what {repeats} and KEVOLVE_REPEATS say (how often to measure); 0 = repeats.initial, and
+  // when that is 0 too (off) KEVOLVE_REPEATS is not set.
   EvalResult Evaluate(const std::string& code, uint64_t seed, int slot,
-                      const std::atomic<bool>* cancel = nullptr) const;
+                      const std::atomic<bool>* cancel = nullptr, int repeats = 0) const;
 
   const EvaluatorConfig& config() const { return config_; }
   SandboxMode mode() const { return mode_; }
@@ -56,9 +59,10 @@ class Evaluator {
   // The complete environment the evaluator sees for `stage` (1-based) of an evaluation in
   // `workdir` (exposed for tests and `kevolve doctor`).
   std::vector<std::string> Environment(int stage, const std::string& workdir, uint64_t seed,
-                                       int slot) const;
+                                       int slot, int repeats = 0) const;
   // The argv of `stage`, placeholders substituted and the first word resolved.
-  std::vector<std::string> Command(int stage, const std::string& workdir, uint64_t seed) const;
+  std::vector<std::string> Command(int stage, const std::string& workdir, uint64_t seed,
+                                   int repeats = 0) const;
 
  private:
   Evaluator(EvaluatorConfig config, EvaluatorOptions options, SandboxMode mode,
@@ -68,9 +72,10 @@ class Evaluator {
   int StageCount() const;
   std::string StageName(int stage) const;
   SandboxSpec StageSpec(int stage, const std::string& workdir, uint64_t seed, int slot,
-                        const std::atomic<bool>* cancel) const;
+                        const std::atomic<bool>* cancel, int repeats) const;
   EvalResult RunStages(const std::string& code, uint64_t seed, int slot,
-                       const std::atomic<bool>* cancel) const;
+                       const std::atomic<bool>* cancel, int repeats) const;
+  int RepeatCount(int repeats) const;  // `repeats`, or repeats.initial for 0
   Status PrepareScratch(const std::string& workdir, const std::string& code, int slot) const;
   bool MergeStage(int stage, EvalResult stage_result, EvalResult* total) const;
 

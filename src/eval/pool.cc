@@ -93,7 +93,7 @@ void EvalPool::WorkerLoop(int slot) {
     // Evaluate does not throw; this catch is the last line that keeps a worker (and so the run)
     // alive if something underneath does (std::bad_alloc).
     try {
-      done.result = evaluator_->Evaluate(job.code, job.seed, slot, &cancel_);
+      done.result = evaluator_->Evaluate(job.code, job.seed, slot, &cancel_, job.repeats);
     } catch (const std::exception& e) {
       done.result.failure = Failure::kSandbox;
       done.result.reason = std::string("internal error in the evaluator pool: ") + e.what();

@@ -25,6 +25,7 @@ struct EvalJob {
   int64_t ticket = 0;  // the caller's id for this evaluation, returned with its result
   std::string code;
   uint64_t seed = 0;   // {seed} and KEVOLVE_SEED
+  int repeats = 0;     // {repeats} and KEVOLVE_REPEATS; 0 = evaluator.repeats.initial
 };
 
 struct EvalDone {

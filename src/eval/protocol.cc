@@ -21,9 +21,9 @@ constexpr int kMaxDepth = 32;
 constexpr size_t kMaxReasonBytes = 300;
 
 const std::vector<std::string>& KnownKeys() {
-  static const std::vector<std::string> keys = {"protocol", "valid",          "combined_score",
-                                                "metrics",  "features",       "hidden_metrics",
-                                                "artifacts"};
+  static const std::vector<std::string> keys = {"protocol",  "valid",        "combined_score",
+                                                "metrics",   "features",     "hidden_metrics",
+                                                "artifacts", "score_samples"};
   return keys;
 }
 
@@ -151,6 +151,41 @@ Status ReadArtifacts(const Json& object, std::map<std::string, std::string>* out
   return Status::Ok();
 }
 
+// After ReadArtifacts: the samples become the artifact kScoreSamplesKey.
+Status ReadScoreSamples(const Json& object, EvalResult* result) {
+  if (result->artifacts.count(kScoreSamplesKey) != 0) {
+    return Status::InvalidArgument(
+        "artifacts.score_samples is kevolve's own; report repeated measurements as the "
+        "top-level \"score_samples\" array");
+  }
+  const auto it = object.find("score_samples");
+  if (it == object.end()) return Status::Ok();
+  if (!it->is_array()) {
+    return Status::InvalidArgument(std::string("\"score_samples\" must be an array of numbers, "
+                                               "not ") +
+                                   it->type_name());
+  }
+  if (it->size() > kMaxScoreSamples) {
+    return Status::InvalidArgument("\"score_samples\" has " + std::to_string(it->size()) +
+                                   " values; at most " + std::to_string(kMaxScoreSamples));
+  }
+  Json samples = Json::array();
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& value = (*it)[i];
+    const std::string where = "score_samples[" + std::to_string(i) + "]";
+    if (!value.is_number()) {
+      return Status::InvalidArgument(where + " is " + value.type_name() +
+                                     "; only numbers are allowed");
+    }
+    if (!std::isfinite(value.get<double>())) {
+      return Status::InvalidArgument(where + " is not a finite number");
+    }
+    samples.push_back(value.get<double>());
+  }
+  if (!samples.empty()) result->artifacts[kScoreSamplesKey] = DumpJson(samples);
+  return Status::Ok();
+}
+
 Status ReadHeader(const Json& object, EvalResult* result) {
   const auto protocol = object.find("protocol");
   if (protocol == object.end()) {
@@ -187,7 +222,8 @@ Status ReadObject(const Json& object, EvalResult* result) {
   KEVOLVE_RETURN_IF_ERROR(ReadNumberMap(object, "metrics", &result->metrics));
   KEVOLVE_RETURN_IF_ERROR(ReadNumberMap(object, "features", &result->features));
   KEVOLVE_RETURN_IF_ERROR(ReadNumberMap(object, "hidden_metrics", &result->hidden_metrics));
-  return ReadArtifacts(object, &result->artifacts);
+  KEVOLVE_RETURN_IF_ERROR(ReadArtifacts(object, &result->artifacts));
+  return ReadScoreSamples(object, result);
 }
 
 std::string LastLine(std::string_view text) {
@@ -326,6 +362,20 @@ EvalResult ResultFromOutcome(const ProcessOutcome& outcome, const OutcomeContext
     result.artifacts["stderr"] = StderrTail(outcome.stderr_text);
   }
   return result;
+}
+
+std::vector<double> ScoreSamples(const EvalResult& result) {
+  const auto it = result.artifacts.find(kScoreSamplesKey);
+  if (it == result.artifacts.end()) return {};
+  Result<Json> parsed = ParseJson(it->second);
+  if (!parsed.ok() || !parsed->is_array()) return {};
+  std::vector<double> samples;
+  samples.reserve(parsed->size());
+  for (const Json& value : *parsed) {
+    if (!value.is_number() || !std::isfinite(value.get<double>())) return {};
+    samples.push_back(value.get<double>());
+  }
+  return samples;
 }
 
 std::string StderrTail(std::string_view text, size_t max_lines, size_t max_bytes) {
