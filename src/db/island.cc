@@ -2,7 +2,7 @@
 
 namespace kevolve::db {
 
-IslandAddResult Island::Add(Ranked program, int64_t cell, size_t capacity) {
+IslandAddResult Island::Add(Ranked program, int64_t cell, size_t capacity, bool may_take_cell) {
   IslandAddResult result;
   if (Contains(program.id)) return result;
   result.added = true;
@@ -10,7 +10,7 @@ IslandAddResult Island::Add(Ranked program, int64_t cell, size_t capacity) {
   cell_of_.emplace(program.id, cell);
 
   auto [it, fresh] = elites_.try_emplace(cell, program);
-  if (fresh || RanksBefore(program, it->second)) {
+  if (fresh || (may_take_cell && RanksBefore(program, it->second))) {
     it->second = program;  // the old elite stays a member, no longer protected
     result.cell_improved = true;
   }

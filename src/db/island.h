@@ -23,8 +23,10 @@ struct IslandAddResult {
 
 class Island {
  public:
-  // Adds a valid program with a finite score. REQUIRES: capacity >= 1.
-  IslandAddResult Add(Ranked program, int64_t cell, size_t capacity);
+  // Adds a valid program with a finite score. REQUIRES: capacity >= 1. With
+  // `may_take_cell` false the program joins as a member but leaves its cell's elite in place,
+  // even when it ranks before it (the caller's promotion rule said no).
+  IslandAddResult Add(Ranked program, int64_t cell, size_t capacity, bool may_take_cell = true);
 
   bool Contains(int64_t id) const { return cell_of_.count(id) != 0; }
   // Members best-first.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace kevolve {
 
@@ -44,8 +45,9 @@ Status Population::ValidateConfig(const DatabaseConfig& c) {
   return db::FeatureGrid::Validate(c.features);
 }
 
-Population::Population(const DatabaseConfig& config)
+Population::Population(const DatabaseConfig& config, PromotionRule rule)
     : config_(config),
+      rule_(std::move(rule)),
       grid_(config.features),
       capacity_(static_cast<size_t>(std::max<int64_t>(1, config.island_capacity))),
       archive_size_(static_cast<size_t>(std::max(0, config.archive_size))),
@@ -87,7 +89,8 @@ Result<InsertOutcome> Population::Insert(const Program& program) {
 
   ++eligible_count_;
   const Ranked r = RankOf(p);
-  if (!best_ || RanksBefore(r, *best_)) {
+  if (!best_ || (RanksBefore(r, *best_) &&
+                 MayReplace(p, programs_.at(best_->id), "best", &outcome.promotion_tests))) {
     best_ = r;
     outcome.new_best_overall = true;
   }
@@ -96,7 +99,7 @@ Result<InsertOutcome> Population::Insert(const Program& program) {
     outcome.entered_archive = rank < archive_size_;
     if (archive_.size() > archive_size_) archive_.PopBack();
   }
-  const db::IslandAddResult added = AddToIsland(p, p.island);
+  const db::IslandAddResult added = AddToIsland(p, p.island, &outcome.promotion_tests);
   outcome.placed = true;
   outcome.cell = grid_.CellOf(p.result.features);
   outcome.new_best_island = added.new_best;
@@ -105,9 +108,30 @@ Result<InsertOutcome> Population::Insert(const Program& program) {
   return outcome;
 }
 
-db::IslandAddResult Population::AddToIsland(const Program& p, int island) {
-  return islands_[static_cast<size_t>(island)].Add(RankOf(p), grid_.CellOf(p.result.features),
-                                                   capacity_);
+db::IslandAddResult Population::AddToIsland(const Program& p, int island,
+                                            std::vector<PromotionTest>* tests) {
+  db::Island& target = islands_[static_cast<size_t>(island)];
+  const int64_t cell = grid_.CellOf(p.result.features);
+  bool may_take_cell = true;
+  if (!target.Contains(p.id)) {
+    if (const std::optional<int64_t> elite = target.CellElite(cell)) {
+      const Program& incumbent = programs_.at(*elite);
+      if (RanksBefore(RankOf(p), RankOf(incumbent))) {
+        may_take_cell = MayReplace(p, incumbent, "cell", tests);
+      }
+    }
+  }
+  return target.Add(RankOf(p), cell, capacity_, may_take_cell);
+}
+
+bool Population::MayReplace(const Program& challenger, const Program& incumbent, const char* role,
+                            std::vector<PromotionTest>* tests) const {
+  if (!rule_) return true;
+  Promotion promotion = rule_(challenger, incumbent);
+  if (tests != nullptr && !promotion.why.empty()) {
+    tests->push_back({role, incumbent.id, promotion.allowed, std::move(promotion.why)});
+  }
+  return promotion.allowed;
 }
 
 Status Population::Place(int64_t program_id, int island) {
@@ -163,6 +187,12 @@ const Program* Population::BestOnIsland(int island) const {
   if (island < 0 || island >= islands()) return nullptr;
   auto best = islands_[static_cast<size_t>(island)].Best();
   return best ? Get(*best) : nullptr;
+}
+
+const Program* Population::CellElite(int island, int64_t cell) const {
+  if (island < 0 || island >= islands()) return nullptr;
+  auto elite = islands_[static_cast<size_t>(island)].CellElite(cell);
+  return elite ? Get(*elite) : nullptr;
 }
 
 const Program* Population::FindByHash(const std::string& code_hash) const {

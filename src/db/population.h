@@ -9,7 +9,10 @@
 // - per island a MAP-Elites grid over the configured features (FeatureGrid), one elite per cell;
 // - an elite archive of the top archive_size valid programs over all islands;
 // - dedup: a map from normalized-code hash to the first program with that hash.
-// Fitness is result.combined_score, higher is better; ties go to the older (lower) id.
+// Fitness is result.combined_score, higher is better; ties go to the older (lower) id. An
+// optional promotion rule (PromotionRule) may hold a program back from replacing the run's best
+// or a cell's elite although its score is higher; it still joins its island and the archive by
+// its score.
 // A program is *eligible* (may join islands, be a parent or an inspiration) when it is valid
 // and its score is finite. Ineligible programs are kept for dedup, Get and Lineage only.
 //
@@ -20,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +41,27 @@
 
 namespace kevolve {
 
+// The answer of a promotion rule: whether `challenger` may take the place of `incumbent`.
+struct Promotion {
+  bool allowed = true;
+  std::string why;  // one line for people; empty when the rule had nothing to test
+};
+
+// Decides whether `challenger`, which ranks before `incumbent` by score, may take its place as
+// the run's best or as the elite of a MAP-Elites cell (the engine's rule compares repeated
+// measurements of the score; docs/security.md, "Noise-aware selection"). Called from Insert,
+// Place and Migrate. It must be a pure function of the two programs, so that replaying the
+// same sequence of calls decides the same way (resume depends on it).
+using PromotionRule = std::function<Promotion(const Program& challenger, const Program& incumbent)>;
+
+// A test the promotion rule made while a program was inserted (only those with a `why`).
+struct PromotionTest {
+  std::string role;  // "best" (the run's best) or "cell" (the elite of its cell on its island)
+  int64_t incumbent = 0;
+  bool allowed = true;
+  std::string why;
+};
+
 struct InsertOutcome {
   bool duplicate = false;  // an earlier program has the same code hash; not placed
   bool placed = false;     // joined an island (eligible and not a duplicate)
@@ -46,6 +71,7 @@ struct InsertOutcome {
   bool entered_archive = false;
   int64_t cell = 0;              // its MAP-Elites cell (meaningful when placed)
   std::vector<int64_t> evicted;  // ids the island dropped for capacity (may include this one)
+  std::vector<PromotionTest> promotion_tests;  // the best's test first, then the cell's
 };
 
 enum class SelectionMode {
@@ -77,7 +103,8 @@ class Population {
   static Status ValidateConfig(const DatabaseConfig& config);
 
   // REQUIRES: ValidateConfig(config).ok(). Violations are clamped into range, never UB.
-  explicit Population(const DatabaseConfig& config);
+  // An empty `rule` allows every promotion: the higher score always wins.
+  explicit Population(const DatabaseConfig& config, PromotionRule rule = {});
 
   // Takes a committed program (valid or not) whose home island is program.island.
   // InvalidArgument: id < 1 or island out of range. AlreadyExists: the id was inserted before.
@@ -106,6 +133,8 @@ class Population {
 
   const Program* Best() const;                                    // nullptr if none eligible
   const Program* BestOnIsland(int island) const;                  // nullptr if empty / out of range
+  // The elite of MAP-Elites `cell` on `island`; nullptr if the cell is empty or out of range.
+  const Program* CellElite(int island, int64_t cell) const;
   const Program* FindByHash(const std::string& code_hash) const;  // first with it, any validity
   const Program* Get(int64_t id) const;                           // nullptr if unknown
   // Ancestors of `id`, nearest first (parent, grandparent...), at most `n`; stops at an
@@ -123,13 +152,19 @@ class Population {
  private:
   static bool Eligible(const Program& p);
   db::Ranked RankOf(const Program& p) const;
-  db::IslandAddResult AddToIsland(const Program& p, int island);
+  // Adds `p` to `island`; the rule decides whether it may replace its cell's elite. Tests
+  // with a `why` are appended to `tests` when it is not null.
+  db::IslandAddResult AddToIsland(const Program& p, int island,
+                                  std::vector<PromotionTest>* tests = nullptr);
+  bool MayReplace(const Program& challenger, const Program& incumbent, const char* role,
+                  std::vector<PromotionTest>* tests) const;
   const Program& Pick(const db::RankedList& list, size_t rank) const;
   const Program& ChooseParent(const db::Island& island, Rng& rng, SelectionMode& mode) const;
   std::vector<const Program*> ChooseInspirations(const db::Island& island, const Program& parent,
                                                  Rng& rng) const;
 
   DatabaseConfig config_;
+  PromotionRule rule_;
   db::FeatureGrid grid_;
   size_t capacity_ = 1;
   size_t archive_size_ = 0;

@@ -49,8 +49,9 @@ class PoolBackend final : public EvalBackend {
       : pool_(std::move(pool)), slots_(slots) {}
 
   void Submit(int64_t ticket, const std::string& code, uint64_t seed) override {
-    pool_->Submit(eval::EvalJob{ticket, code, seed});
+    pool_->Submit(eval::EvalJob{ticket, code, seed, repeats_});
   }
+  void SetRepeats(int repeats) override { repeats_ = repeats; }
   std::optional<EvalDone> WaitNext(int64_t timeout_ms) override {
     auto done = pool_->WaitNext(timeout_ms);
     if (!done) return std::nullopt;
@@ -62,6 +63,7 @@ class PoolBackend final : public EvalBackend {
  private:
   std::unique_ptr<eval::EvalPool> pool_;
   int slots_;
+  int repeats_ = 0;  // 0 = evaluator.repeats.initial
 };
 
 }  // namespace

@@ -89,6 +89,9 @@ class EvalBackend {
  public:
   virtual ~EvalBackend() = default;
   virtual void Submit(int64_t ticket, const std::string& code, uint64_t seed) = 0;
+  // How often evaluations submitted from now on should measure their score ({repeats},
+  // KEVOLVE_REPEATS; evaluator.repeats). A backend that does not run evaluators ignores it.
+  virtual void SetRepeats(int /*repeats*/) {}
   // The next finished evaluation, or nullopt when none finished within timeout_ms.
   virtual std::optional<EvalDone> WaitNext(int64_t timeout_ms) = 0;
   virtual size_t InFlight() const = 0;

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "db/population.h"
+#include "engine/noise.h"
 #include "store/store.h"
 
 namespace kevolve::engine {
@@ -37,7 +38,8 @@ Engine::Engine(Config config, RunPaths paths, EngineEnv env)
     : config_(std::move(config)),
       paths_(std::move(paths)),
       env_(std::move(env)),
-      rng_(config_.run.seed) {}
+      rng_(config_.run.seed),
+      repeats_(config_.evaluator.repeats.initial) {}
 
 Engine::~Engine() {
   // Stop evaluations first (each removes its own folder), then drop the scratch root.
@@ -89,7 +91,7 @@ Result<std::unique_ptr<Engine>> Engine::Resume(
 
 Status Engine::Open(bool create, const std::string& config_yaml) {
   KEVOLVE_RETURN_IF_ERROR(Population::ValidateConfig(config_.database));
-  population_ = std::make_unique<Population>(config_.database);
+  population_ = std::make_unique<Population>(config_.database, NoiseAwarePromotion);
   events_ = std::make_unique<EventLog>(paths_.events(), *env_.clock);
   if (create) {
     KEVOLVE_ASSIGN_OR_RETURN(store_, Store::Create(paths_.db()));
@@ -105,6 +107,7 @@ Status Engine::Open(bool create, const std::string& config_yaml) {
     KEVOLVE_RETURN_IF_ERROR(WriteFileAtomic(paths_.config(), config_yaml));
   } else {
     KEVOLVE_RETURN_IF_ERROR(Replay());
+    KEVOLVE_RETURN_IF_ERROR(RecordBest());  // a kill between a commit and its record
   }
   KEVOLVE_RETURN_IF_ERROR(MakeDirs(paths_.scratch()));
   // Evaluators may run as other uids: they must be able to reach their folders below this one.
@@ -154,7 +157,8 @@ std::map<std::string, std::string> Engine::StateSnapshot() const {
           {"duplicates", std::to_string(duplicates_)},
           {"last_migration_at", std::to_string(last_migration_at_)},
           {"next_island", std::to_string(next_island_)},
-          {"next_ticket", std::to_string(next_ticket_)}};
+          {"next_ticket", std::to_string(next_ticket_)},
+          {"repeats", std::to_string(repeats_)}};
 }
 
 // Spend so far (budgets hold across resumes), what the models said about the programs they
@@ -189,6 +193,13 @@ Status Engine::RestoreState(const std::map<std::string, std::string>& state) {
   next_island_ = static_cast<int>(island);
   KEVOLVE_ASSIGN_OR_RETURN(int64_t ticket, ParseCounter(state, "next_ticket"));
   next_ticket_ = std::max<int64_t>(1, ticket);
+  // Runs from before evaluator.repeats have none (0); a resume may have changed its bounds.
+  KEVOLVE_ASSIGN_OR_RETURN(int64_t repeats, ParseCounter(state, "repeats"));
+  const RepeatsConfig& bounds = config_.evaluator.repeats;
+  repeats_ = bounds.initial == 0
+                 ? 0
+                 : static_cast<int>(std::clamp<int64_t>(repeats, bounds.initial,
+                                                        std::max(bounds.initial, bounds.max)));
   return Status::Ok();
 }
 
@@ -264,11 +275,14 @@ Status Engine::EvaluateInitial(const std::atomic<bool>& stop) {
   p.code_hash = CodeHash(code);
   p.origin = "initial";
   p.island = 0;
+  const int ran_with = repeats_;
+  backend_->SetRepeats(ran_with);
   backend_->Submit(0, code, config_.run.seed);
   while (!stop.load()) {
     auto done = backend_->WaitNext(kWaitSliceMs);
     if (!done) continue;
     p.result = std::move(done->result);
+    AdaptRepeats(p.result, ran_with);
     KEVOLVE_RETURN_IF_ERROR(Commit(std::move(p), {}, std::nullopt).status());
     const Program* initial = population_->Get(initial_id_);
     if (initial == nullptr || !initial->result.valid) {

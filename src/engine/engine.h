@@ -120,6 +120,7 @@ class Engine {
     std::optional<ProposalDone> done;
     std::vector<int64_t> call_ids;  // recorded llm_calls of this proposal
     Program candidate;              // everything but id and result, once the edit applied
+    int repeats = 0;                // {repeats} of its evaluation (the count when sampled)
     EvalResult result;
     std::string rejected_edit, rejection;  // kRejected: the edit and why
   };
@@ -139,6 +140,10 @@ class Engine {
   std::map<std::string, std::string> StateSnapshot() const;
   Status RestoreState(const std::map<std::string, std::string>& state);
   void ReportProgress();
+  // Noise-aware selection (engine_noise.cc): the repeat count after a result measured with
+  // `ran_with` repeats, and the run's best as recorded in run.db for `kevolve status`.
+  void AdaptRepeats(const EvalResult& result, int ran_with);
+  Status RecordBest();
 
   // The ticket pipeline (engine_tickets.cc).
   bool Ordered() const;
@@ -189,6 +194,7 @@ class Engine {
   int64_t no_proposal_in_a_row_ = 0;
   int64_t last_migration_at_ = 0;
   int next_island_ = 0;
+  int repeats_ = 0;  // {repeats} of the next evaluation (evaluator.repeats)
   int64_t initial_id_ = 0;
   int64_t started_ms_ = 0;
   int64_t evaluations_at_start_ = 0;

@@ -10,6 +10,7 @@
 #include "db/population.h"
 #include "edit/edit.h"
 #include "engine/engine.h"
+#include "engine/noise.h"
 #include "store/store.h"
 
 namespace kevolve::engine {
@@ -68,6 +69,10 @@ Status Engine::TrySample() {
     ticket.island = request.island;
     ticket.kind = request.kind;
     ticket.repair_attempt = request.repair_attempt;
+    // Fixed when the ticket is sampled, not when it is submitted: with one evaluator slot
+    // tickets are sampled at fixed points of the resolution order, so the count each
+    // evaluation gets does not depend on timing.
+    ticket.repeats = repeats_;
     tickets_.emplace(id, std::move(ticket));
     proposer_->Submit(id, std::move(request));
   }
@@ -263,6 +268,7 @@ void Engine::SubmitEvaluations() {
     const int64_t id = eval_queue_.front();
     eval_queue_.pop_front();
     Ticket& ticket = tickets_.at(id);
+    backend_->SetRepeats(ticket.repeats);
     backend_->Submit(id, ticket.candidate.code, config_.run.seed);
     ticket.stage = Stage::kEvaluating;
   }
@@ -372,6 +378,7 @@ Result<double> Engine::ResolveEvaluated(Ticket& ticket) {
   Program program = std::move(ticket.candidate);
   in_flight_hashes_.erase(program.code_hash);
   program.result = std::move(ticket.result);
+  AdaptRepeats(program.result, ticket.repeats);
   const Proposal& proposal = ticket.done->proposal;
   KEVOLVE_ASSIGN_OR_RETURN(const int64_t id,
                            Commit(std::move(program), ticket.call_ids, proposal.feedback));
@@ -403,6 +410,7 @@ Result<int64_t> Engine::Commit(Program program, const std::vector<int64_t>& call
     program.result.metrics["evaluator_score"] = program.result.combined_score;
     program.result.metrics["llm_feedback"] = *feedback;
     program.result.combined_score += config_.llm.feedback.weight * *feedback;
+    ShiftScoreSamples(program.result, config_.llm.feedback.weight * *feedback);
   }
 
   // The initial program lives on every island: island 0 holds it, the others get copies
@@ -413,22 +421,29 @@ Result<int64_t> Engine::Commit(Program program, const std::vector<int64_t>& call
       placements.push_back(Placement{0, island, "initial"});
     }
   }
-  const Program* previous_best = population_->Best();
-  const double previous_best_score = previous_best ? previous_best->result.combined_score : 0;
-  const bool had_best = previous_best != nullptr;
   KEVOLVE_ASSIGN_OR_RETURN(int64_t id,
                            store_->CommitProgram(program, placements, StateSnapshot(), call_ids));
   program.id = id;
   if (initial) initial_id_ = id;
-  KEVOLVE_RETURN_IF_ERROR(population_->Insert(program).status());
+  KEVOLVE_ASSIGN_OR_RETURN(const InsertOutcome inserted, population_->Insert(program));
   for (const Placement& pl : placements) {
     KEVOLVE_RETURN_IF_ERROR(population_->Place(id, pl.island));
   }
   events_->Emit("program", ResultJson(program));
-  if (program.result.valid && (!had_best || program.result.combined_score > previous_best_score)) {
+  // What noise-aware selection decided: whether the program's score samples beat those of the
+  // best or of its cell's elite by more than the noise (only when both sides have samples).
+  for (const PromotionTest& test : inserted.promotion_tests) {
+    events_->Emit("promotion", {{"id", id},
+                                {"role", test.role},
+                                {"incumbent", test.incumbent},
+                                {"promoted", test.allowed},
+                                {"why", test.why}});
+  }
+  if (inserted.new_best_overall) {
     events_->Emit("new_best", {{"id", id}, {"score", program.result.combined_score}});
     Status s = WriteFileAtomic(paths_.best(config_.task.initial_program), program.code);
     if (!s.ok()) log::Warn("could not write best.cc: {}", s.ToString());
+    KEVOLVE_RETURN_IF_ERROR(RecordBest());
   }
   KEVOLVE_RETURN_IF_ERROR(MaybeMigrate());
   ReportProgress();

@@ -2,7 +2,8 @@
 //
 //   run.db        SQLite, the single source of truth (programs, placements, state, meta)
 //   config.yaml   the effective config, as the run started (also stored in run.db)
-//   events.jsonl  one JSON object per line: run_start, program, new_best, migration, ...
+//   events.jsonl  one JSON object per line: run_start, program, new_best, promotion, repeats,
+//                 migration, ...
 //   best<.ext>    the best program so far, with the initial program's extension (rewritten on
 //                 every new best; a convenience copy of what run.db holds)
 // Evaluation scratch folders live under the system's temporary folder instead

@@ -102,7 +102,9 @@ struct StoreSummary {
   int64_t programs = 0;  // committed evaluations
   int64_t valid = 0;
   std::map<std::string, int64_t> failures;  // invalid programs by FailureName
-  std::optional<int64_t> best_id;           // best valid program with a finite score
+  // The run's best: the valid program the engine last recorded as best (state "best_id"),
+  // else (older runs) the valid program with the highest finite score.
+  std::optional<int64_t> best_id;
   double best_score = 0;                    // its score (meaningful when best_id is set)
   int64_t placements = 0;
   int64_t rejected_edits = 0;

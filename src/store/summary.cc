@@ -51,12 +51,15 @@ Result<StoreSummary> Store::Summarize() const {
                                   "SELECT kind, COUNT(*) FROM rejected_edits "
                                   "GROUP BY kind ORDER BY kind",
                                   "count rejected edits", summary.rejected_by_kind));
-  // Same order as the population: score descending, then the older program; NaN is stored as
-  // NULL and infinities fall outside the bounds, so neither can be "best".
+  // The best as the engine recorded it (state "best_id"): with noise-aware selection a higher
+  // score within the noise does not replace the best. Runs that recorded none: the population's
+  // order, score descending, then the older program. NaN is stored as NULL and infinities fall
+  // outside the bounds, so neither can be "best".
   KEVOLVE_ASSIGN_OR_RETURN(
       Statement best,
-      db_->Prepare("SELECT id, score FROM programs WHERE valid = 1 AND score BETWEEN ? AND ? "
-                   "ORDER BY score DESC, id ASC LIMIT 1",
+      db_->Prepare("SELECT id, score FROM programs WHERE valid = 1 AND score BETWEEN ?1 AND ?2 "
+                   "ORDER BY id = (SELECT CAST(value AS INTEGER) FROM state "
+                   "WHERE key = 'best_id') DESC, score DESC, id ASC LIMIT 1",
                    "find best program"));
   best.Bind(1, -std::numeric_limits<double>::max()).Bind(2, std::numeric_limits<double>::max());
   KEVOLVE_ASSIGN_OR_RETURN(bool found, best.Step());
