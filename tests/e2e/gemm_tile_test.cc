@@ -2,6 +2,8 @@
 // as a user runs them (real processes, the committed H100 table).
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "core/files.h"
 #include "core/json.h"
 #include "core/text.h"
@@ -79,6 +81,25 @@ TEST_F(GemmTileTest, AConfigTheFamilyCannotRunMakesTheCandidateInvalid) {
       << feedback;
   EXPECT_NE(feedback.find("SelectConfig("), std::string::npos) << feedback;
   EXPECT_NE(feedback.find("the table says: refused"), std::string::npos) << feedback;
+}
+
+// A mutant that never returns is stopped by the evaluator's own 2 s limit on the selector, not
+// by the engine's timeout for the whole evaluation, so it holds a worker only briefly.
+TEST_F(GemmTileTest, ASelectorThatNeverReturnsIsInvalidWithinSeconds) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/forever.cc",
+                              "#include \"tile_config.h\"\n"
+                              "TileConfig SelectConfig(int64_t m, int64_t, int64_t) {\n"
+                              "  for (volatile int64_t i = 0; i >= 0 || m > 0;) ++i;\n"
+                              "  return Wgmma(128, 128, 6);\n}\n")
+                  .ok());
+  const auto start = std::chrono::steady_clock::now();
+  Json j = Evaluate(dir_ + "/forever.cc");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(j["valid"], false);
+  const std::string feedback = j["artifacts"]["feedback"];
+  EXPECT_NE(feedback.find("took over 2 s"), std::string::npos) << feedback;
+  EXPECT_LT(seconds, 8.0);
 }
 
 TEST_F(GemmTileTest, AnInventedConfigIsNamedAsNotInTheTable) {
