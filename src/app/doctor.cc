@@ -206,7 +206,8 @@ int RunDoctor(const DoctorFlags& flags) {
               {"uid", static_cast<int64_t>(geteuid())},
               {"mode", ModeName(choice.mode)},
               {"why", choice.why},
-              {"threats", ThreatsJson(eval::AssessThreats(choice.mode, caps))},
+              {"threats",
+               ThreatsJson(eval::AssessThreats(choice.mode, caps, config->evaluator.gpu))},
               {"warnings", Json::array()}};
   Status task_error;
   if (!flags.task.empty()) {

@@ -1,5 +1,7 @@
 #include "eval/defences.h"
 
+#include <string>
+
 namespace kevolve::eval {
 namespace {
 
@@ -10,6 +12,9 @@ struct Facts {
   bool contained = false;   // a PID namespace or a per-slot uid bounds the process tree
   bool netns = false;       // process mode gets its own network namespace
   bool tmpfs_size = false;  // bwrap caps its /tmp and /dev/shm
+  int landlock_abi = 0;     // process mode is confined by Landlock (0: it is not)
+  bool unix_filter = false;  // ... and, below ABI 9, by a seccomp filter refusing Unix sockets
+  bool gpu = false;          // the evaluation uses the GPU (evaluator.gpu)
 };
 
 ThreatAssessment Yes(Threat t, std::string how) { return {t, Defence::kDefended, std::move(how)}; }
@@ -85,6 +90,12 @@ ThreatAssessment Reading(Threat t, const Facts& f) {
       return No(t, "runs as your user and reads your key files (use sandbox: bwrap)");
     case Threat::kReadableFiles:
       if (f.bwrap) return Yes(t, "only system folders, the task folder and read_paths are visible");
+      if (f.landlock_abi > 0) {
+        return Yes(t,
+                   "landlock ABI " + std::to_string(f.landlock_abi) +
+                       ": only system folders, the task folder, read_paths, /proc and its "
+                       "scratch folder can be opened");
+      }
       return No(t,
                 "process mode sees the whole file system: a world-readable secret above the "
                 "task folder can be read (use sandbox: bwrap)");
@@ -94,6 +105,20 @@ ThreatAssessment Reading(Threat t, const Facts& f) {
       return No(t, "no network namespace here (use sandbox: bwrap, or run as root)");
     case Threat::kUnixSockets:
       if (f.bwrap) return Yes(t, "/run, home folders and other socket places are absent");
+      if (f.landlock_abi >= kLandlockUnixSocketAbi) {
+        return Yes(t, "landlock ABI " + std::to_string(f.landlock_abi) +
+                          ": only sockets in its scratch folder or of its own can be reached");
+      }
+      if (f.landlock_abi > 0 && f.unix_filter && !f.gpu) {
+        return Yes(t, "landlock ABI " + std::to_string(f.landlock_abi) +
+                          " cannot restrict them by path, so a seccomp filter refuses to create "
+                          "Unix sockets (socketpair pipes still work)");
+      }
+      if (f.landlock_abi > 0 && f.unix_filter) {
+        return No(t, "landlock ABI " + std::to_string(f.landlock_abi) +
+                         " cannot restrict them by path, and GPU evaluations keep Unix "
+                         "sockets, which CUDA needs (use sandbox: bwrap)");
+      }
       return No(t,
                 "sockets in the file system are reachable where their permissions allow "
                 "(use sandbox: bwrap)");
@@ -174,13 +199,19 @@ const std::vector<Threat>& AllThreats() {
   return threats;
 }
 
-ThreatAssessment AssessThreat(Threat t, SandboxMode mode, const SandboxCapabilities& caps) {
+ThreatAssessment AssessThreat(Threat t, SandboxMode mode, const SandboxCapabilities& caps,
+                              bool gpu) {
   Facts f;
   f.bwrap = mode == SandboxMode::kBwrap;
   f.uid = caps.can_switch_uid;
   f.contained = caps.containment != Containment::kProcessGroup;
   f.netns = caps.network_namespace;
   f.tmpfs_size = caps.bwrap_tmpfs_size;
+  if (mode == SandboxMode::kProcess) {
+    f.landlock_abi = caps.landlock_abi;
+    f.unix_filter = caps.unix_socket_filter;
+    f.gpu = gpu;
+  }
   switch (t) {
     case Threat::kForkBomb:
       if (f.contained) return Yes(t, "RLIMIT_NPROC binds inside its namespace or uid");
@@ -209,9 +240,10 @@ ThreatAssessment AssessThreat(Threat t, SandboxMode mode, const SandboxCapabilit
   }
 }
 
-std::vector<ThreatAssessment> AssessThreats(SandboxMode mode, const SandboxCapabilities& caps) {
+std::vector<ThreatAssessment> AssessThreats(SandboxMode mode, const SandboxCapabilities& caps,
+                                            bool gpu) {
   std::vector<ThreatAssessment> all;
-  for (Threat t : AllThreats()) all.push_back(AssessThreat(t, mode, caps));
+  for (Threat t : AllThreats()) all.push_back(AssessThreat(t, mode, caps, gpu));
   return all;
 }
 

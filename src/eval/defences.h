@@ -54,7 +54,10 @@ const char* DefenceName(Defence defence);  // "defended", "NOT defended", "evalu
 // Every threat, in the order of the enum.
 const std::vector<Threat>& AllThreats();
 
-ThreatAssessment AssessThreat(Threat threat, SandboxMode mode, const SandboxCapabilities& caps);
-std::vector<ThreatAssessment> AssessThreats(SandboxMode mode, const SandboxCapabilities& caps);
+// `gpu`: for evaluations with evaluator.gpu, which some defences must spare.
+ThreatAssessment AssessThreat(Threat threat, SandboxMode mode, const SandboxCapabilities& caps,
+                              bool gpu = false);
+std::vector<ThreatAssessment> AssessThreats(SandboxMode mode, const SandboxCapabilities& caps,
+                                            bool gpu = false);
 
 }  // namespace kevolve::eval

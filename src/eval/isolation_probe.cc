@@ -14,10 +14,14 @@ namespace {
 constexpr uint32_t kLookUid = 99'998;
 
 // One "key: value" line per fact; places are passed as arguments so no path is quoted here.
+// A place counts as readable when it can be opened and read (`test -r` asks only the file's
+// permission bits, which Landlock does not change).
 constexpr char kScript[] = R"sh(echo "uid: $(id -u)"
 echo "interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\n' ' ')"
 for place in "$@"; do
-  if [ -r "$place" ]; then echo "readable: $place"; else echo "unreadable: $place"; fi
+  if [ -d "$place" ]; then try=(ls -- "$place"); else try=(head -c 1 -- "$place"); fi
+  if "${try[@]}" > /dev/null 2>&1; then seen=readable; else seen=unreadable; fi
+  echo "$seen: $place"
 done
 probe=/etc/.kevolve-doctor-$$
 if ( : > "$probe" ) 2>/dev/null; then rm -f "$probe"; echo "system: writable"; else echo "system: read-only"; fi

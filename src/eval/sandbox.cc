@@ -97,6 +97,9 @@ struct Launch {
   bool switch_user = false;
   // Process mode as another uid: the shared temporary folders are watched for its files too.
   bool watch_shared_tmp = false;
+  // Process mode where the kernel has Landlock: the ruleset, and the Unix-socket filter.
+  std::optional<internal::LandlockPlan> landlock;
+  const struct sock_fprog* seccomp = nullptr;
   uid_t uid = 0;
   gid_t gid = 0;
 };
@@ -211,6 +214,14 @@ Result<Launch> PrepareLaunch(const SandboxSpec& spec, const internal::NamespaceS
     launch.net_namespace = true;
   }
   launch.watch_shared_tmp = launch.switch_user && !bwrap;
+  if (!bwrap && support.landlock_abi > 0) {
+    launch.landlock =
+        internal::PlanLandlock(spec, command, support.landlock_abi, launch.net_namespace);
+    // Not for GPU evaluations: the CUDA driver does not start without a Unix socket.
+    if (support.landlock_abi < kLandlockUnixSocketAbi && support.unix_socket_filter && !spec.gpu) {
+      launch.seccomp = internal::UnixSocketFilter();
+    }
+  }
   int64_t nproc = 0;
   if (spec.limits.processes > 0) {
     const int64_t bwrap_own = bwrap ? 2 : 0;  // bwrap and its PID 1
@@ -414,6 +425,8 @@ Status SetupError(const ChildReport& report, const SandboxSpec& spec, const Laun
                                         ": " + internal::ChildStepName(step) + ": " + why);
     case ChildStep::kRlimit:
     case ChildStep::kNoNewPrivs:
+    case ChildStep::kSeccomp:
+    case ChildStep::kLandlock:
       return Status::FailedPrecondition(std::string("sandbox setup failed: ") +
                                         internal::ChildStepName(step) + ": " + why);
     default:
@@ -448,7 +461,7 @@ struct Pipes {
 
 internal::ChildPlan MakePlan(const SandboxSpec& spec, const Launch& launch,
                              const CStringArray& argv, const CStringArray& envp,
-                             const Pipes& pipes) {
+                             const Pipes& pipes, int landlock_fd) {
   internal::ChildPlan plan;
   plan.exec_path = launch.exec_path.c_str();
   plan.argv = argv.get();
@@ -466,6 +479,8 @@ internal::ChildPlan MakePlan(const SandboxSpec& spec, const Launch& launch,
   plan.stdout_fd = pipes.out_write.get();
   plan.stderr_fd = pipes.err_write.get();
   plan.report_fd = pipes.report_write.get();
+  plan.seccomp = launch.seccomp;
+  plan.landlock_fd = landlock_fd;
   return plan;
 }
 
@@ -546,7 +561,12 @@ Result<ProcessOutcome> RunSandboxed(const SandboxSpec& spec) {
   const CStringArray envp(spec.env);
   Pipes pipes;
   KEVOLVE_RETURN_IF_ERROR(pipes.Open());
-  const internal::ChildPlan plan = MakePlan(spec, launch, argv, envp, pipes);
+  UniqueFd landlock;  // the children get their copy at the clone
+  if (launch.landlock) {
+    KEVOLVE_ASSIGN_OR_RETURN(const int ruleset, internal::CreateLandlockRuleset(*launch.landlock));
+    landlock.Reset(ruleset);
+  }
+  const internal::ChildPlan plan = MakePlan(spec, launch, argv, envp, pipes, landlock.get());
 
   Clock& clock = spec.clock != nullptr ? *spec.clock : RealClock();
   const int64_t start_ms = clock.NowMs();

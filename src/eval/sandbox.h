@@ -4,6 +4,7 @@
 // Shape of one run (see docs/protocol.md, "Sandbox"):
 //   kevolve thread --clone--> supervisor (our code, never execs)
 //                                 --fork--> evaluator (rlimits, own session, maybe another uid,
+//                                           in process mode Landlock where the kernel has it,
 //                                           then execve of the command, or of bwrap + command)
 // Where the machine allows it the supervisor is PID 1 of a new PID namespace, so when it exits
 // the kernel kills every process the evaluator left behind, double-forked daemons included.
@@ -47,6 +48,9 @@ enum class Containment {
 
 const char* ContainmentName(Containment c);
 
+// From this Landlock ABI on, the ruleset itself restricts connecting to Unix sockets by path.
+constexpr int kLandlockUnixSocketAbi = 9;
+
 // What the sandbox can do on this machine. `kevolve doctor` prints Describe().
 struct SandboxCapabilities {
   bool root = false;              // effective uid 0
@@ -55,6 +59,14 @@ struct SandboxCapabilities {
   // Process mode too gets its own network and IPC namespaces (no network but a loopback device;
   // System V objects die with the evaluation). Needs a namespaced containment.
   bool network_namespace = false;
+  // Process mode is confined by Landlock where the kernel has it (this is its ABI version; 0:
+  // not available): the evaluation may read only what bwrap would show it and write only its
+  // scratch folder and /dev/shm (docs/protocol.md, "Modes").
+  int landlock_abi = 0;
+  // Where Landlock cannot restrict Unix sockets by path (ABI below 9), process mode refuses to
+  // create them with a seccomp filter (not for GPU evaluations: CUDA needs them); true where
+  // that filter works here.
+  bool unix_socket_filter = false;
   bool bwrap = false;             // bwrap was found and a probe run under it succeeded
   bool bwrap_tmpfs_size = false;  // bwrap knows --size: its /tmp and /dev/shm are capped
   std::string bwrap_path;         // where it was found ("" when not)
@@ -94,11 +106,13 @@ struct SandboxSpec {
   std::optional<uint32_t> run_as_uid;
   std::optional<uint32_t> run_as_gid;  // default: the same number as run_as_uid
   SandboxMode mode = SandboxMode::kProcess;
-  // bwrap: what the command may read besides the system folders (/usr, /etc, /opt, ...) and
-  // the folder of an absolute command: the task folder and evaluator.read_paths. Nothing else
-  // of the file system is visible (no home folders, no /run, no /work, no /root).
+  // What the command may read besides the system folders (/usr, /etc, /opt, ...) and the
+  // folder of an absolute command: the task folder and evaluator.read_paths. Under bwrap
+  // nothing else of the file system is visible (no home folders, no /run, no /work, no /root);
+  // in process mode with Landlock nothing else can be opened.
   std::vector<std::string> ro_binds;
-  std::vector<std::string> dev_binds;  // bwrap: device nodes bound in (GPU nodes when gpu)
+  // Device nodes it may use (GPU nodes when gpu): bound in under bwrap, allowed by Landlock.
+  std::vector<std::string> dev_binds;
   // Checked about every 50 ms; when it turns true the tree is killed at once and the outcome
   // says `cancelled`. May be null. Must outlive the call.
   const std::atomic<bool>* cancel = nullptr;

@@ -3,7 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -12,9 +11,6 @@
 namespace kevolve::eval::internal {
 namespace {
 
-constexpr const char* kSystemFolders[] = {"/usr",   "/bin",    "/sbin", "/lib", "/lib32",
-                                          "/lib64", "/libx32", "/etc",  "/opt"};
-
 // The system folders a bwrap evaluation sees, read-only: programs, libraries, configuration.
 // Everything else (home folders, /root, /run and its sockets, /var, /srv, /mnt, the folders
 // that hold the task, the run and other evaluations) is absent unless bound on purpose.
@@ -22,12 +18,12 @@ constexpr const char* kSystemFolders[] = {"/usr",   "/bin",    "/sbin", "/lib", 
 const std::vector<std::string>& SystemBinds() {
   static const std::vector<std::string> binds = [] {
     std::vector<std::string> argv;
-    for (const char* path : kSystemFolders) {
+    for (const std::string& path : SystemFolders()) {
       struct stat st = {};
-      if (lstat(path, &st) != 0) continue;
+      if (lstat(path.c_str(), &st) != 0) continue;
       if (S_ISLNK(st.st_mode)) {
         char target[4096];
-        const ssize_t n = readlink(path, target, sizeof target - 1);
+        const ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
         if (n <= 0) continue;
         argv.insert(argv.end(), {"--symlink", std::string(target, static_cast<size_t>(n)), path});
       } else if (S_ISDIR(st.st_mode)) {
@@ -37,25 +33,6 @@ const std::vector<std::string>& SystemBinds() {
     return argv;
   }();
   return binds;
-}
-
-bool IsUnder(const std::string& path, const std::string& folder) {
-  if (folder == "/") return true;
-  return path.compare(0, folder.size(), folder) == 0 &&
-         (path.size() == folder.size() || path[folder.size()] == '/');
-}
-
-// The folder of an absolute command outside every folder the sandbox shows, or "".
-std::string CommandFolder(const SandboxSpec& spec, const std::string& command) {
-  if (command.empty() || command[0] != '/') return "";
-  for (const char* system : kSystemFolders) {
-    if (IsUnder(command, system)) return "";
-  }
-  for (const std::string& dir : spec.ro_binds) {
-    if (IsUnder(command, dir)) return "";
-  }
-  if (!spec.workdir.empty() && IsUnder(command, spec.workdir)) return "";
-  return std::filesystem::path(command).parent_path().string();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The supervisor and the evaluator before exec. Async-signal-safe code only (see
 // sandbox_internal.h): plain system calls, no allocation, no locks, no exceptions.
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -22,6 +23,7 @@ namespace {
 
 // The supervisor's descriptors after ArrangeFds.
 constexpr int kReportFd = 3;
+constexpr int kLandlockFd = 4;  // when the plan has a Landlock ruleset
 // Rounds of "kill the listed children, reap one" before the supervisor gives up on children it
 // cannot see (only without a PID namespace, where /proc may not list them).
 constexpr int kMaxCleanupRounds = 100'000;
@@ -66,24 +68,48 @@ void CloseFrom(int lowest) {
   for (long fd = lowest; fd < max_fd; ++fd) close(static_cast<int>(fd));
 }
 
-// Moves the four descriptors of the plan to 0..3 and closes everything else: the clone copied
-// every descriptor of kevolve, including pipe ends of evaluations running on other threads,
-// which would otherwise never see end-of-file while this process lives.
+// Moves the descriptors of the plan to 0 (stdin), 1, 2, 3 (report) and 4 (the Landlock ruleset,
+// if any) and closes everything else: the clone copied every descriptor of kevolve, including
+// pipe ends of evaluations running on other threads, which would otherwise never see
+// end-of-file while this process lives.
 bool ArrangeFds(const ChildPlan& plan) {
-  const int sources[4] = {plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.report_fd};
-  int high[4];
-  for (int i = 0; i < 4; ++i) {
-    high[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, 4);
+  const int sources[5] = {plan.stdin_fd, plan.stdout_fd, plan.stderr_fd, plan.report_fd,
+                          plan.landlock_fd};
+  const int count = plan.landlock_fd >= 0 ? 5 : 4;
+  int high[5];
+  for (int i = 0; i < count; ++i) {
+    high[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, count);
     if (high[i] < 0) return false;
   }
-  for (int i = 0; i < 4; ++i) {
+  for (int i = 0; i < count; ++i) {
     if (dup2(high[i], i) < 0) return false;  // dup2 clears close-on-exec on the new descriptor
   }
   // The evaluator must not keep the report pipe past exec: its end-of-file tells the parent
-  // that the supervisor is gone.
-  if (fcntl(kReportFd, F_SETFD, FD_CLOEXEC) < 0) return false;
-  CloseFrom(4);
+  // that the supervisor is gone. Nor the ruleset, which it closes itself once enforced.
+  for (int fd = kReportFd; fd < count; ++fd) {
+    if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) return false;
+  }
+  CloseFrom(count);
   return true;
+}
+
+// Process mode's confinement (sandbox_landlock.cc), last before exec: no_new_privs is set, and
+// the uid switch, which needs privileges that these take away, is done.
+void Confine(const ChildPlan& plan) {
+  if (plan.seccomp != nullptr &&
+      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, plan.seccomp, 0, 0) != 0) {
+    FailSetup(kReportFd, ChildStep::kSeccomp, errno);
+  }
+  if (plan.landlock_fd >= 0) {
+#ifdef SYS_landlock_restrict_self
+    if (syscall(SYS_landlock_restrict_self, kLandlockFd, 0U) != 0) {
+      FailSetup(kReportFd, ChildStep::kLandlock, errno);
+    }
+#else
+    FailSetup(kReportFd, ChildStep::kLandlock, ENOSYS);
+#endif
+    close(kLandlockFd);
+  }
 }
 
 [[noreturn]] void EvaluatorMain(const ChildPlan& plan, pid_t supervisor) {
@@ -118,6 +144,7 @@ bool ArrangeFds(const ChildPlan& plan) {
   if (plan.workdir != nullptr && chdir(plan.workdir) != 0) {
     FailSetup(kReportFd, ChildStep::kChdir, errno);
   }
+  Confine(plan);
   execve(plan.exec_path, plan.argv, plan.envp);
   FailSetup(kReportFd, ChildStep::kExec, errno);
 }
@@ -314,6 +341,8 @@ const char* ChildStepName(ChildStep step) {
     case ChildStep::kSetGid: return "setresgid";
     case ChildStep::kSetUid: return "setresuid";
     case ChildStep::kNoNewPrivs: return "prctl(PR_SET_NO_NEW_PRIVS)";
+    case ChildStep::kSeccomp: return "prctl(PR_SET_SECCOMP)";
+    case ChildStep::kLandlock: return "landlock_restrict_self";
     case ChildStep::kChdir: return "chdir";
     case ChildStep::kExec: return "execve";
   }

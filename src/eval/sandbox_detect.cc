@@ -1,5 +1,8 @@
 // What the sandbox can do on this machine: probed once with children that exit at once.
 #include <signal.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -38,6 +41,34 @@ bool ProbeChild(unsigned long flags, Body body) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Whether a child can enforce a Landlock ruleset on itself, and install the Unix-socket filter,
+// the way process-mode evaluations will (a kernel can know the calls and still refuse them,
+// e.g. under a container runtime's own seccomp policy).
+void ProbeConfinement(NamespaceSupport* support) {
+#ifdef SYS_landlock_restrict_self
+  const int abi = LandlockAbi();
+  const bool landlock = abi > 0 && ProbeChild(0, [] {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 1;
+    const uint64_t read_file = 1ULL << 2;  // LANDLOCK_ACCESS_FS_READ_FILE, in every ABI
+    const long ruleset = syscall(SYS_landlock_create_ruleset, &read_file, sizeof read_file, 0U);
+    if (ruleset < 0) return 1;
+    return syscall(SYS_landlock_restrict_self, ruleset, 0U) == 0 ? 0 : 1;
+  });
+  support->landlock_abi = landlock ? abi : 0;
+#endif
+  const struct sock_fprog* filter = UnixSocketFilter();  // built here: the child may not allocate
+  support->unix_socket_filter = filter != nullptr && ProbeChild(0, [filter] {
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return 1;
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, filter, 0, 0) != 0) return 1;
+    const int unix_socket = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (unix_socket >= 0 || errno != EACCES) return 1;
+    const int inet_socket = socket(AF_INET, SOCK_DGRAM, 0);
+    if (inet_socket < 0) return 1;
+    close(inet_socket);
+    return 0;
+  });
+}
+
 NamespaceSupport Probe() {
   NamespaceSupport support;
   support.root = geteuid() == 0;
@@ -61,6 +92,7 @@ NamespaceSupport Probe() {
   } else {
     support.containment = Containment::kProcessGroup;
   }
+  ProbeConfinement(&support);
   return support;
 }
 
@@ -78,6 +110,8 @@ SandboxCapabilities Detect() {
   caps.can_switch_uid = support.can_switch_uid;
   caps.containment = support.containment;
   caps.network_namespace = support.network_namespace;
+  caps.landlock_abi = support.landlock_abi;
+  caps.unix_socket_filter = support.unix_socket_filter;
   caps.bwrap_path = BwrapPath();
   if (caps.bwrap_path.empty()) {
     caps.bwrap_problem = "bwrap was not found on PATH (Debian package: bubblewrap)";
@@ -197,6 +231,25 @@ std::string SandboxCapabilities::Describe() const {
                 "loopback device)"
               : "NOT cut (no namespaces here: process-mode evaluations reach the network; use "
                 "sandbox: bwrap)";
+  text += "\nfiles in process mode: ";
+  if (landlock_abi > 0) {
+    text += "landlock ABI " + std::to_string(landlock_abi) +
+            ": reads only the system folders, the task folder, read_paths, /proc and a few "
+            "devices; writes only its scratch folder and /dev/shm";
+  } else {
+    text += "NOT confined (no Landlock here: process-mode evaluations see the whole file system "
+            "as their uid; use sandbox: bwrap)";
+  }
+  text += "\nunix sockets in process mode: ";
+  if (landlock_abi >= kLandlockUnixSocketAbi) {
+    text += "landlock: only its own sockets can be connected to";
+  } else if (landlock_abi > 0 && unix_socket_filter) {
+    text += "refused by a seccomp filter (landlock ABI " + std::to_string(landlock_abi) +
+            " cannot restrict connecting by path): no socket(AF_UNIX), no io_uring; "
+            "socketpair pipes work. NOT for evaluator.gpu tasks (CUDA needs Unix sockets)";
+  } else {
+    text += "NOT restricted (sockets in the file system are reachable; use sandbox: bwrap)";
+  }
   text += "\nbwrap: ";
   if (bwrap) {
     text += "usable (" + bwrap_path + ")";

@@ -12,7 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "eval/sandbox.h"
+
+struct sock_fprog;  // <linux/filter.h>
 
 namespace kevolve::eval::internal {
 
@@ -26,6 +29,8 @@ enum class ChildStep : int32_t {
   kSetGid,
   kSetUid,
   kNoNewPrivs,
+  kSeccomp,
+  kLandlock,
   kChdir,
   kExec,
 };
@@ -71,6 +76,11 @@ struct ChildPlan {
   int stdout_fd = -1;
   int stderr_fd = -1;
   int report_fd = -1;
+  // Process-mode confinement, applied by the evaluator to itself just before exec (after the
+  // uid switch and no_new_privs): a seccomp filter to install (null: none), and a Landlock
+  // ruleset to enforce (-1: none; the supervisor keeps it as descriptor 4 until then).
+  const struct sock_fprog* seccomp = nullptr;
+  int landlock_fd = -1;
 };
 
 // clone(2) without glibc's fork bookkeeping: the child is a copy that must stay
@@ -91,8 +101,57 @@ struct NamespaceSupport {
   Containment containment = Containment::kProcessGroup;
   // New network and IPC namespaces can be added to the containment's PID namespace.
   bool network_namespace = false;
+  // Landlock's ABI version where a child could enforce a ruleset, else 0.
+  int landlock_abi = 0;
+  // UnixSocketFilter() installs in a child and refuses socket(AF_UNIX) there.
+  bool unix_socket_filter = false;
 };
 const NamespaceSupport& ProbeNamespaces();
+
+// What an evaluation may see of the file system, in either mode (sandbox_view.cc).
+// The system folders it may read (programs, libraries, configuration): bwrap binds them
+// read-only, Landlock allows reading and executing beneath them. Top-level links among them
+// (merged /usr: /bin -> usr/bin) lead into the others.
+const std::vector<std::string>& SystemFolders();
+// Whether `path` is `folder` or below it (both absolute, normalized).
+bool IsUnder(const std::string& path, const std::string& folder);
+// The folder of an absolute `command` outside every folder the sandbox shows anyway (system
+// folders, spec.ro_binds, the workdir), which is shown read-only too; "" when there is none.
+std::string CommandFolder(const SandboxSpec& spec, const std::string& command);
+
+// Landlock in process mode (sandbox_landlock.cc; docs/protocol.md, "Modes").
+// The kernel's Landlock ABI version, 0 where Landlock is unavailable or disabled. Asked once.
+int LandlockAbi();
+
+struct LandlockRule {
+  std::string path;     // a folder (rights beneath it) or a file
+  uint64_t access = 0;  // LANDLOCK_ACCESS_FS_* rights; those not for files are dropped for a file
+};
+
+// The Landlock ruleset of one process-mode run: what bwrap would show, readable; the workdir
+// writable. Rights the ABI does not know are left out (an older kernel enforces what it can).
+struct LandlockPlan {
+  uint64_t handled_fs = 0;   // every file-system right of the ABI: denied unless a rule allows
+  uint64_t handled_net = 0;  // TCP bind and connect, denied, where there is no network namespace
+  uint64_t scoped = 0;       // abstract Unix sockets and signals: only within the evaluation
+  std::vector<LandlockRule> rules;
+};
+
+// Pure. `command` is the resolved argv[0]; `abi` >= 1.
+LandlockPlan PlanLandlock(const SandboxSpec& spec, const std::string& command, int abi,
+                          bool net_namespace);
+
+// Creates the ruleset of `plan` (close-on-exec descriptor, owned by the caller). Rule paths that
+// do not exist are skipped. Errors: Unavailable (the kernel refused the ruleset or a rule).
+Result<int> CreateLandlockRuleset(const LandlockPlan& plan);
+
+// Where Landlock cannot restrict connecting to a Unix socket by its path (ABI < 9), process mode
+// installs this seccomp filter instead, except for GPU evaluations (CUDA needs Unix sockets):
+// creating a Unix socket (socket(AF_UNIX), and datagram socketpairs, which can send to any
+// path) and io_uring (which would bypass the filter) fail with EACCES. Stream socketpairs,
+// already connected to each other, still work. Null where no filter is written for this
+// architecture. Built on the first call, which must not be in a cloned child.
+const struct sock_fprog* UnixSocketFilter();
 
 // Absolute path of bwrap found on this process's PATH (or the usual folders), "" if none.
 const std::string& BwrapPath();

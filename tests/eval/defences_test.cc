@@ -62,6 +62,45 @@ TEST(DefencesTest, ProcessModeAsRootLeavesTheVisibleFileSystemOpen) {
             (std::set<std::string>{"readable-files-outside-task", "unix-sockets"}));
 }
 
+TEST(DefencesTest, ProcessModeUnderLandlockHidesFilesAndSockets) {
+  SandboxCapabilities caps = RootWithNamespaces();
+  caps.landlock_abi = 7;
+  caps.unix_socket_filter = true;
+  EXPECT_EQ(Named(SandboxMode::kProcess, caps, Defence::kNotDefended), std::set<std::string>{});
+  for (Threat t : {Threat::kReadableFiles, Threat::kUnixSockets}) {
+    const std::string how = AssessThreat(t, SandboxMode::kProcess, caps).how;
+    EXPECT_NE(how.find("landlock ABI 7"), std::string::npos) << how;
+  }
+  EXPECT_NE(AssessThreat(Threat::kUnixSockets, SandboxMode::kProcess, caps).how.find("seccomp"),
+            std::string::npos);
+  // Landlock is process mode's: the bwrap rows stay bwrap's.
+  EXPECT_EQ(AssessThreat(Threat::kReadableFiles, SandboxMode::kBwrap, caps).how.find("landlock"),
+            std::string::npos);
+}
+
+TEST(DefencesTest, GpuEvaluationsAreSparedTheSocketFilter) {
+  SandboxCapabilities caps = RootWithNamespaces();
+  caps.landlock_abi = 7;
+  caps.unix_socket_filter = true;
+  EXPECT_EQ(Named(SandboxMode::kProcess, caps, Defence::kNotDefended), std::set<std::string>{});
+  EXPECT_EQ(AssessThreat(Threat::kUnixSockets, SandboxMode::kProcess, caps, /*gpu=*/true).defence,
+            Defence::kNotDefended);
+  EXPECT_EQ(AssessThreat(Threat::kReadableFiles, SandboxMode::kProcess, caps, true).defence,
+            Defence::kDefended);
+  caps.landlock_abi = 9;
+  EXPECT_EQ(AssessThreat(Threat::kUnixSockets, SandboxMode::kProcess, caps, true).defence,
+            Defence::kDefended);
+}
+
+TEST(DefencesTest, LandlockBelowAbi9WithoutTheSocketFilterLeavesSocketsOpen) {
+  SandboxCapabilities caps = RootWithNamespaces();
+  caps.landlock_abi = 8;
+  EXPECT_EQ(Named(SandboxMode::kProcess, caps, Defence::kNotDefended),
+            std::set<std::string>{"unix-sockets"});
+  caps.landlock_abi = 9;  // restricts connecting by path itself
+  EXPECT_EQ(Named(SandboxMode::kProcess, caps, Defence::kNotDefended), std::set<std::string>{});
+}
+
 TEST(DefencesTest, ProcessModeWithoutNamespacesOrUidsSaysSoHonestly) {
   EXPECT_EQ(Named(SandboxMode::kProcess, BareUser(), Defence::kNotDefended),
             (std::set<std::string>{"fork-bomb", "write-outside-scratch", "temp-litter", "fill-disk",

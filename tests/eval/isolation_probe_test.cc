@@ -46,5 +46,19 @@ TEST(IsolationProbeTest, ProcessModeReportsItsUidAndNetwork) {
   }
 }
 
+TEST(IsolationProbeTest, ProcessModeUnderLandlockSeesWhatBwrapWouldShow) {
+  if (DetectSandbox().landlock_abi == 0) GTEST_SKIP() << "no Landlock on this kernel";
+  testing::TempDir task;
+  testing::TempDir elsewhere;
+  Result<IsolationSeen> seen = LookFromInside(
+      SandboxMode::kProcess, {"/run", elsewhere.path(), task.path(), "/usr"}, {task.path()});
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_TRUE(Has(seen->unreadable, "/run"));
+  EXPECT_TRUE(Has(seen->unreadable, elsewhere.path()));  // 0755, yet it cannot be listed
+  EXPECT_TRUE(Has(seen->readable, task.path()));
+  EXPECT_TRUE(Has(seen->readable, "/usr"));
+  EXPECT_FALSE(seen->system_writable);
+}
+
 }  // namespace
 }  // namespace kevolve::eval

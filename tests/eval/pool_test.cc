@@ -38,12 +38,19 @@ std::vector<EvalDone> CollectAll(EvalPool& pool, size_t count) {
 
 TEST(EvalPoolTest, WorkersEvaluateAtTheSameTime) {
   // Each evaluation waits at a barrier for the other; run one after the other, the first one
-  // would give up alone and answer invalid.
-  TempDir scratch, barrier;
-  chmod(barrier.path().c_str(), 01777);
+  // would give up alone and answer invalid. The barrier is in /dev/shm, the one shared folder
+  // that process mode under Landlock leaves writable.
+  TempDir scratch;
+  const std::string barrier_dir = "/dev/shm/" + UniqueMarker("barrier");
+  ASSERT_TRUE(MakeDirs(barrier_dir).ok());
+  chmod(barrier_dir.c_str(), 01777);
+  struct Remove {
+    std::string path;
+    ~Remove() { (void)RemoveTree(path); }
+  } remove_barrier{barrier_dir};
   EvaluatorConfig config = HostileConfig({"./barrier.sh", "{seed}"});
   config.timeout_seconds = 20;
-  config.env = {{"KEVOLVE_BARRIER_DIR", barrier.path()}, {"KEVOLVE_BARRIER_COUNT", "2"}};
+  config.env = {{"KEVOLVE_BARRIER_DIR", barrier_dir}, {"KEVOLVE_BARRIER_COUNT", "2"}};
   auto pool = MakePool(config, scratch.path());
   ASSERT_NE(pool, nullptr);
   pool->Submit(EvalJob{1, "a", 11});

@@ -56,6 +56,10 @@ struct Case {
   bool needs_confined_kill = false;
   // Where bwrap ends it differently (its /tmp and /dev/shm are capped tmpfs: writes fail).
   std::optional<Failure> failure_under_bwrap = std::nullopt;
+  // Where process mode under Landlock ends it differently (a place bwrap hides or caps cannot
+  // be opened at all), with the reasons then (none: the ones above).
+  std::optional<Failure> failure_under_landlock = std::nullopt;
+  std::vector<std::string> reasons_under_landlock = {};
 };
 
 std::vector<std::string> Words(std::initializer_list<std::string> words) { return words; }
@@ -204,6 +208,8 @@ void AddFileCases(std::vector<Case>& c) {
                nullptr,
                false,
                Failure::kExitCode});
+  c.back().failure_under_landlock = Failure::kExitCode;  // /tmp is not writable
+  c.back().reasons_under_landlock = {"Permission denied"};
   c.push_back({"fill_memory_in_dev_shm",
                Threat::kFillDisk,
                [](auto&) {
@@ -247,6 +253,7 @@ void AddReachCases(std::vector<Case>& c) {
                },
                Failure::kExitCode,
                {"No such file or directory"}});
+  c.back().reasons_under_landlock = {"Permission denied"};  // there, but cannot be opened
   c.push_back({"network_connection",
                Threat::kNetwork,
                [](const World& s) {
@@ -391,12 +398,16 @@ TEST_P(RedTeamTest, IsContainedAndRecorded) {
   ASSERT_TRUE(evaluator.ok()) << evaluator.status().ToString();
   const EvalResult r = (*evaluator)->Evaluate(c.program, 7, 0);
 
-  const Failure expected =
-      Mode() == SandboxMode::kBwrap && c.failure_under_bwrap ? *c.failure_under_bwrap : c.failure;
+  const bool landlock = Mode() == SandboxMode::kProcess && caps.landlock_abi > 0;
+  Failure expected = c.failure;
+  if (Mode() == SandboxMode::kBwrap && c.failure_under_bwrap) expected = *c.failure_under_bwrap;
+  if (landlock && c.failure_under_landlock) expected = *c.failure_under_landlock;
   EXPECT_EQ(FailureName(r.failure), std::string(FailureName(expected))) << r.reason;
   EXPECT_EQ(r.valid, expected == Failure::kNone) << r.reason;
-  if (!c.reasons.empty()) {
-    const bool named = std::any_of(c.reasons.begin(), c.reasons.end(), [&](const std::string& s) {
+  const std::vector<std::string>& reasons =
+      landlock && !c.reasons_under_landlock.empty() ? c.reasons_under_landlock : c.reasons;
+  if (!reasons.empty()) {
+    const bool named = std::any_of(reasons.begin(), reasons.end(), [&](const std::string& s) {
       return r.reason.find(s) != std::string::npos;
     });
     EXPECT_TRUE(named) << "reason: " << r.reason;
