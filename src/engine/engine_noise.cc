@@ -1,6 +1,7 @@
 // Noise-aware selection in the controller: the promotion rule, the adaptive repeat count and the
 // run's best as recorded for `kevolve status` (docs/security.md, "Noise-aware selection").
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "core/json.h"
@@ -17,6 +18,13 @@ namespace kevolve::engine {
 Promotion NoiseAwarePromotion(const Program& challenger, const Program& incumbent) {
   const std::vector<double> candidate = eval::ScoreSamples(challenger.result);
   const std::vector<double> held = eval::ScoreSamples(incumbent.result);
+  // A well-measured incumbent is not displaced by a program measured too few times (a later
+  // cascade stage or another path of the evaluator that reported no samples).
+  if (held.size() >= 3 && candidate.size() < 3) {
+    return {false, "the incumbent has " + std::to_string(held.size()) +
+                       " score samples and this program " + std::to_string(candidate.size()) +
+                       ": too few runs to tell"};
+  }
   if (candidate.size() < 3 || held.size() < 3) return {};
   const eval::Comparison c = eval::CompareRuns(candidate, held, eval::Direction::kHigherIsBetter);
   return {c.better, c.why};

@@ -61,9 +61,11 @@ constexpr uint64_t kRead = kFsReadFile | kFsReadDir;
 constexpr uint64_t kReadExecute = kRead | kFsExecute;
 // Device nodes are opened for reading and writing (`> /dev/null` truncates), and take ioctls.
 constexpr uint64_t kDevice = kFsReadFile | kFsWriteFile | kFsTruncate | kFsIoctlDev;
-// The nodes of bwrap's minimal /dev (its --dev); the GPU nodes come as spec.dev_binds.
-constexpr const char* kDevices[] = {"/dev/null",    "/dev/zero", "/dev/full", "/dev/random",
-                                    "/dev/urandom", "/dev/tty",  "/dev/ptmx", "/dev/pts"};
+// The nodes of bwrap's minimal /dev (its --dev); the GPU nodes come as spec.dev_binds. Not
+// /dev/pts or /dev/ptmx: bwrap's are private, here they would be the user's own terminals (an
+// evaluation of the same uid could read what is typed there).
+constexpr const char* kDevices[] = {"/dev/null", "/dev/zero", "/dev/full",
+                                    "/dev/random", "/dev/urandom", "/dev/tty"};
 
 uint64_t FsRights(int abi) {
   uint64_t rights = kFsAbi1;

@@ -15,6 +15,7 @@
 #include "core/json.h"
 #include "core/text.h"
 #include "engine/engine.h"
+#include "engine/noise.h"
 #include "eval/protocol.h"
 #include "store/store.h"
 
@@ -292,6 +293,28 @@ TEST_F(NoiseTest, RepeatsOffGivesTheEvaluatorNoCount) {
   // The evaluator's own default (5 when KEVOLVE_REPEATS is unset), and no adaptation.
   EXPECT_EQ(RepeatsSeen(programs, "repeats"), (std::vector<double>{5, 5, 5}));
   EXPECT_TRUE(Events(paths, "repeats").empty());
+}
+
+// The rule itself: a program measured too few times cannot displace one measured often enough,
+// whatever its score; with no samples on either side the rule has nothing to test.
+TEST(NoiseAwarePromotionTest, TooFewSamplesNeverDisplaceAWellMeasuredIncumbent) {
+  Program incumbent, challenger;
+  incumbent.result.valid = challenger.result.valid = true;
+  incumbent.result.combined_score = 1.0;
+  challenger.result.combined_score = 5.0;
+  incumbent.result.artifacts[eval::kScoreSamplesKey] = "[1.0, 1.01, 0.99, 1.0, 1.02]";
+  Promotion p = NoiseAwarePromotion(challenger, incumbent);
+  EXPECT_FALSE(p.allowed);
+  EXPECT_NE(p.why.find("too few runs"), std::string::npos) << p.why;
+  challenger.result.artifacts[eval::kScoreSamplesKey] = "[5.0]";
+  EXPECT_FALSE(NoiseAwarePromotion(challenger, incumbent).allowed);
+  challenger.result.artifacts[eval::kScoreSamplesKey] = "[5.0, 5.1, 4.9, 5.0, 5.05]";
+  EXPECT_TRUE(NoiseAwarePromotion(challenger, incumbent).allowed);
+  incumbent.result.artifacts.clear();
+  challenger.result.artifacts.clear();
+  p = NoiseAwarePromotion(challenger, incumbent);
+  EXPECT_TRUE(p.allowed);
+  EXPECT_TRUE(p.why.empty()) << p.why;
 }
 
 }  // namespace
