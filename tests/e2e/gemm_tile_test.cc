@@ -158,6 +158,22 @@ TEST_F(GemmTileTest, ADaemonOfTheSelectorCannotForgeTheChoices) {
   }
 }
 
+// The selector runs sealed (sealed.c: Landlock): it cannot read the performance table it is
+// scored against or the split naming the held-out shapes. This one answers a 64x64 tile when it
+// can read either, which an unsealed evaluator scores 0.867; sealed, it scores the naive 1.0.
+TEST_F(GemmTileTest, TheSelectorCannotReadTheTableOrTheSplit) {
+  const std::string hostile =
+      std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/gemm_hostile/read_the_table.cc";
+  for (const char* mode : {"auto", "process"}) {
+    auto r = RunCommand({KevolveBinary(), "eval", kTask, hostile, "--set",
+                         std::string("evaluator.sandbox=") + mode});
+    auto j = ParseJson(r.out);
+    ASSERT_TRUE(j.ok()) << mode << ": " << r.out << r.err;
+    ASSERT_EQ((*j)["valid"], true) << mode << ": " << r.out;
+    EXPECT_DOUBLE_EQ((*j)["combined_score"].get<double>(), 1.0) << mode << ": " << r.out;
+  }
+}
+
 TEST_F(GemmTileTest, ARunAndItsReportProduceTheSummary) {
   auto run = RunCommand({KevolveBinary(), "run", kTask, "-n", "12", "-o", dir_ + "/runs"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
