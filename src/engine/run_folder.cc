@@ -1,10 +1,12 @@
 #include "engine/run_folder.h"
 
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 
 #include "core/files.h"
 #include "core/log.h"
+#include "core/text.h"
 
 namespace kevolve::engine {
 
@@ -31,7 +33,12 @@ std::string RunPaths::scratch() const {
   std::error_code ec;
   std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
   if (ec) tmp = "/tmp";
-  return (tmp / ("kevolve-scratch-" + std::filesystem::path(dir).filename().string())).string();
+  // The run id alone is not unique across output folders (two runs started in the same
+  // millisecond, or tests on a fixed clock, share it); the folder's path is.
+  char where[12];
+  std::snprintf(where, sizeof(where), "-%08x", static_cast<unsigned>(Fnv1a64(dir) & 0xffffffffu));
+  return (tmp / ("kevolve-scratch-" + std::filesystem::path(dir).filename().string() + where))
+      .string();
 }
 
 Result<RunPaths> FindRun(const std::string& run, const std::string& output_dir) {

@@ -7,8 +7,9 @@
 //   best<.ext>    the best program so far, with the initial program's extension (rewritten on
 //                 every new best; a convenience copy of what run.db holds)
 // Evaluation scratch folders live under the system's temporary folder instead
-// (<tmp>/kevolve-scratch-<run id>/), because an evaluator that runs as an unprivileged uid must
-// be able to reach its folder, and a run folder may sit below a private home (/root is 0700).
+// (<tmp>/kevolve-scratch-<run id>-<hash of the run folder's path>/), because an evaluator that
+// runs as an unprivileged uid must be able to reach its folder, and a run folder may sit below a
+// private home (/root is 0700).
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,8 @@ struct RunPaths {
   std::string events() const { return dir + "/events.jsonl"; }
   // `initial_program` is the task's file name; its extension is kept.
   std::string best(const std::string& initial_program) const;
-  // <tmp>/kevolve-scratch-<run id>: every folder above it is searchable by any uid.
+  // <tmp>/kevolve-scratch-<run id>-<8 hex digits of the run folder's path hash>: every folder
+  // above it is searchable by any uid.
   std::string scratch() const;
 };
 
