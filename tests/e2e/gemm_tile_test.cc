@@ -42,6 +42,19 @@ class GemmTileTest : public ::testing::Test {
     return j.ok() ? *j : Json();
   }
 
+  // Runs `kevolve eval` on a hostile selector of tests/e2e/gemm_hostile under sandbox `mode`;
+  // returns its result, which must be a valid one.
+  Json EvalHostile(const std::string& file, const std::string& mode) {
+    auto r = RunCommand({KevolveBinary(), "eval", kTask,
+                         std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/gemm_hostile/" + file,
+                         "--set", "evaluator.sandbox=" + mode});
+    auto j = ParseJson(r.out);
+    EXPECT_TRUE(j.ok()) << mode << ": " << r.out << r.err;
+    if (!j.ok()) return Json();
+    EXPECT_EQ((*j)["valid"], true) << mode << ": " << r.out;
+    return *j;
+  }
+
   std::string dir_;
 };
 
@@ -145,16 +158,11 @@ TEST_F(GemmTileTest, BaselineChoicesAreTheNaiveSeedsChoices) {
 // seed's 1.0 under the default sandbox (bwrap where it works) and under process mode (an
 // evaluator reading the file scores the forged oracle).
 TEST_F(GemmTileTest, ADaemonOfTheSelectorCannotForgeTheChoices) {
-  const std::string hostile =
-      std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/gemm_hostile/forge_choices_daemon.cc";
   for (const char* mode : {"auto", "process"}) {
-    auto r = RunCommand({KevolveBinary(), "eval", kTask, hostile, "--set",
-                         std::string("evaluator.sandbox=") + mode});
-    auto j = ParseJson(r.out);
-    ASSERT_TRUE(j.ok()) << mode << ": " << r.out << r.err;
-    ASSERT_EQ((*j)["valid"], true) << mode << ": " << r.out;
-    EXPECT_DOUBLE_EQ((*j)["combined_score"].get<double>(), 1.0) << mode << ": " << r.out;
-    EXPECT_LT((*j)["metrics"]["train_fraction_of_oracle"].get<double>(), 0.9) << mode;
+    Json j = EvalHostile("forge_choices_daemon.cc", mode);
+    ASSERT_EQ(j["valid"], true) << mode;
+    EXPECT_DOUBLE_EQ(j["combined_score"].get<double>(), 1.0) << mode << ": " << j.dump();
+    EXPECT_LT(j["metrics"]["train_fraction_of_oracle"].get<double>(), 0.9) << mode;
   }
 }
 
@@ -162,15 +170,10 @@ TEST_F(GemmTileTest, ADaemonOfTheSelectorCannotForgeTheChoices) {
 // scored against or the split naming the held-out shapes. This one answers a 64x64 tile when it
 // can read either, which an unsealed evaluator scores 0.867; sealed, it scores the naive 1.0.
 TEST_F(GemmTileTest, TheSelectorCannotReadTheTableOrTheSplit) {
-  const std::string hostile =
-      std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/gemm_hostile/read_the_table.cc";
   for (const char* mode : {"auto", "process"}) {
-    auto r = RunCommand({KevolveBinary(), "eval", kTask, hostile, "--set",
-                         std::string("evaluator.sandbox=") + mode});
-    auto j = ParseJson(r.out);
-    ASSERT_TRUE(j.ok()) << mode << ": " << r.out << r.err;
-    ASSERT_EQ((*j)["valid"], true) << mode << ": " << r.out;
-    EXPECT_DOUBLE_EQ((*j)["combined_score"].get<double>(), 1.0) << mode << ": " << r.out;
+    Json j = EvalHostile("read_the_table.cc", mode);
+    ASSERT_EQ(j["valid"], true) << mode;
+    EXPECT_DOUBLE_EQ(j["combined_score"].get<double>(), 1.0) << mode << ": " << j.dump();
   }
 }
 
