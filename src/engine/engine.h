@@ -196,6 +196,9 @@ class Engine {
   int next_island_ = 0;
   int repeats_ = 0;  // {repeats} of the next evaluation (evaluator.repeats)
   int64_t initial_id_ = 0;
+  // hill-climb: the program the climber stands on, the best or a later one that ties it (the
+  // (1+1) EA accepts a child at least as good as its parent, so it walks plateaus); 0 = the best.
+  int64_t climb_id_ = 0;
   int64_t started_ms_ = 0;
   int64_t evaluations_at_start_ = 0;
 };

@@ -104,8 +104,11 @@ Result<ProposalRequest> Engine::NextRequest() {
   const Program* parent = nullptr;
   std::vector<const Program*> inspirations;
   if (config_.run.strategy == "hill-climb") {
-    parent = best;
-    request.selection = "best";
+    const Program* current = climb_id_ != 0 ? population_->Get(climb_id_) : nullptr;
+    const bool tie = current != nullptr && current->id != best->id &&
+                     current->result.combined_score == best->result.combined_score;
+    parent = tie ? current : best;
+    request.selection = tie ? "equal-best" : "best";
   } else if (config_.run.strategy == "random") {
     parent = population_->Get(initial_id_);
     request.selection = "initial";
@@ -438,6 +441,13 @@ Result<int64_t> Engine::Commit(Program program, const std::vector<int64_t>& call
                                 {"incumbent", test.incumbent},
                                 {"promoted", test.allowed},
                                 {"why", test.why}});
+  }
+  if (config_.run.strategy == "hill-climb" && program.result.valid) {
+    const Program* best = population_->Best();
+    if (inserted.new_best_overall ||
+        (best != nullptr && program.result.combined_score == best->result.combined_score)) {
+      climb_id_ = id;
+    }
   }
   if (inserted.new_best_overall) {
     events_->Emit("new_best", {{"id", id}, {"score", program.result.combined_score}});

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -238,6 +239,47 @@ TEST_F(EngineTest, HillClimbAlwaysMutatesTheBestSoFar) {
     const size_t lag = std::min<size_t>(p.id - 1, 3);
     EXPECT_GE(parent.result.combined_score, best_after[p.id - 1 - lag]) << "program " << p.id;
   }
+}
+
+// The (1+1) EA's acceptance rule: a child that ties the best becomes the parent of what follows,
+// so the climber walks a plateau instead of mutating the first program that reached it. Here b
+// does not count and a only in whole steps, so most mutations tie.
+TEST_F(EngineTest, HillClimbMovesOnToAChildThatTiesTheBest) {
+  config_.run.strategy = "hill-climb";
+  config_.database.islands = 1;
+  auto plateaus = [](const std::string& code) {
+    EvalResult r = Score(code);
+    if (r.valid) r.combined_score = -std::floor(std::fabs(r.metrics.at("a") - 7));
+    return r;
+  };
+  auto engine = StartEngine(Env(plateaus));
+  ASSERT_TRUE(engine);
+  ASSERT_TRUE(engine->Run(no_stop_).ok());
+  auto store = Store::Open(engine->paths().db());
+  auto programs = (*store)->LoadPrograms();
+  ASSERT_TRUE(programs.ok());
+  // The first program to reach each score, and the best score committed before each program.
+  std::map<double, int64_t> first_at;
+  double best = -INFINITY;
+  std::vector<double> best_after;
+  for (const auto& p : *programs) {
+    if (p.result.valid) {
+      first_at.emplace(p.result.combined_score, p.id);
+      best = std::max(best, p.result.combined_score);
+    }
+    best_after.push_back(best);
+  }
+  int from_a_later_tie = 0;
+  for (const auto& p : *programs) {
+    if (p.origin == "initial") continue;
+    const auto& parent = (*programs)[p.parent_id - 1];
+    ASSERT_TRUE(parent.result.valid) << "program " << p.id;
+    // Never a step down: the parent ties or beats the best of two commits earlier.
+    const size_t lag = std::min<size_t>(p.id - 1, 3);
+    EXPECT_GE(parent.result.combined_score, best_after[p.id - 1 - lag]) << "program " << p.id;
+    if (parent.id != first_at.at(parent.result.combined_score)) ++from_a_later_tie;
+  }
+  EXPECT_GT(from_a_later_tie, 0) << "every parent was the first program at its score";
 }
 
 }  // namespace
