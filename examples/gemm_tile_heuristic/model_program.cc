@@ -55,6 +55,7 @@ const double kLaunchUs[] = {4.0, 3.0, 3.0};
 const double kSplitTileUs = 0.5;      // per split-K tile of 128 x 128: the fp32 partial store
 const double kReduceLaunchUs = 3.0;   // the split-K reduction kernel
 const double kTail = 0.3;             // a last, partial wave costs (fraction)^kTail of a wave
+const double kLatencyUs = 1.5;       // load latency under load (Little's law below)
 const double kOverlap = 2;            // math and memory overlap imperfectly: (a^p + b^p)^(1/p)
 const double kSwitchGain = 0.95;      // leave the default kernel only for a predicted gain beyond
 
@@ -75,7 +76,10 @@ double PredictUs(const TileConfig& c, int64_t m, int64_t n, int64_t k) {
   const double efficiency =
       kEfficiency[a] * Pow(Min(1.0, tile_area / kFullTile[a]), kTileExponent[a]);
   const double tflops_per_cta = kPeakTflopsPerSm * efficiency / residency;
-  const double gbps_per_cta = Min(kSmGbps / residency, kL2Tbps * 1000 / active);
+  // Little's law: a CTA keeps `stages` tiles of A and B in flight over the memory latency.
+  const double in_flight = (c.block_m + c.block_n) * c.block_k * kElementBytes * c.stages;
+  const double gbps_per_cta =
+      Min(Min(kSmGbps / residency, kL2Tbps * 1000 / active), in_flight / (kLatencyUs * 1e3));
   const double step_math_us = 2 * tile_area * c.block_k / (tflops_per_cta * 1e6);
   const double step_load_us =
       (c.block_m + c.block_n) * c.block_k * kElementBytes / (gbps_per_cta * 1e3);
