@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "tile_config.h"
@@ -150,18 +151,25 @@ struct MeasuredTable {
     for (const char* text : kMeasured) {
       char algo[32] = "", raster = 'm', epilogue[16] = "";
       TileConfig c;
-      if (std::sscanf(text,
-                      "algo=%31[^;];bm=%d;bn=%d;bk=%d;wm=%d;wn=%d;stages=%d;cluster=%d;"
-                      "split_k=%d;raster=%c;swizzle=%d;epilogue=%15s",
-                      algo, &c.block_m, &c.block_n, &c.block_k, &c.warps_m, &c.warps_n, &c.stages,
-                      &c.cluster_m, &c.split_k, &raster, &c.swizzle, epilogue) != 12) {
-        continue;
-      }
+      const int fields = std::sscanf(
+          text,
+          "algo=%31[^;];bm=%d;bn=%d;bk=%d;wm=%d;wn=%d;stages=%d;cluster=%d;"
+          "split_k=%d;raster=%c;swizzle=%d;epilogue=%15s",
+          algo, &c.block_m, &c.block_n, &c.block_k, &c.warps_m, &c.warps_n, &c.stages,
+          &c.cluster_m, &c.split_k, &raster, &c.swizzle, epilogue);
       c.algo = std::strcmp(algo, "wgmma_tma") == 0      ? Algo::kWgmmaTma
                : std::strcmp(algo, "mma_cp_async") == 0 ? Algo::kMmaCpAsync
                                                         : Algo::kMmaLdg;
       c.raster = raster == 'n' ? Raster::kAlongN : Raster::kAlongM;
       c.epilogue = std::strcmp(epilogue, "tma_store") == 0 ? Epilogue::kTmaStore : Epilogue::kDirect;
+      // A line that does not read back to itself would silently shrink the menu: refuse it.
+      char back[256];
+      Canonical(c, back, sizeof(back));
+      if (fields != 12 || std::strcmp(back, text) != 0) {
+        std::fprintf(stderr, "menu.h: kMeasured has a config that is not in canonical form: '%s'"
+                     " (regenerate the list as the comment above it says)\n", text);
+        std::abort();
+      }
       configs[count++] = c;
     }
   }

@@ -115,6 +115,28 @@ TEST_F(GemmTileTest, ASelectorThatNeverReturnsIsInvalidWithinSeconds) {
   EXPECT_LT(seconds, 8.0);
 }
 
+// The same, when the mutant first leaves a process in a session of its own holding its stdout:
+// the limit still holds (sealed relays the selector's stdout and closes it when the selector
+// ends; before, the evaluator waited for the leftover to let go).
+TEST_F(GemmTileTest, ALeftoverHoldingTheSelectorsStdoutDoesNotStretchItsLimit) {
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/holder.cc",
+                              "#include <unistd.h>\n"
+                              "#include \"tile_config.h\"\n"
+                              "TileConfig SelectConfig(int64_t m, int64_t, int64_t) {\n"
+                              "  if (fork() == 0) { setsid(); sleep(15); _exit(0); }\n"
+                              "  for (volatile int64_t i = 0; i >= 0 || m > 0;) ++i;\n"
+                              "  return Wgmma(128, 128, 6);\n}\n")
+                  .ok());
+  const auto start = std::chrono::steady_clock::now();
+  Json j = Evaluate(dir_ + "/holder.cc");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(j["valid"], false);
+  const std::string feedback = j["artifacts"]["feedback"];
+  EXPECT_NE(feedback.find("took over 2 s"), std::string::npos) << feedback;
+  EXPECT_LT(seconds, 8.0);
+}
+
 TEST_F(GemmTileTest, AnInventedConfigIsNamedAsNotInTheTable) {
   ASSERT_TRUE(WriteFileAtomic(dir_ + "/invented.cc",
                               "#include \"tile_config.h\"\n"
