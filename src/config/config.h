@@ -23,6 +23,7 @@ struct RunConfig {
   std::string strategy = "evolve";  // evolve | hill-climb | random
   std::string output_dir = "runs";  // runs are created in <output_dir>/<run id>/
   double max_wall_seconds = 0;      // 0 = no limit
+  bool reproducible = false;        // results taken in ticket order with any number of workers
   std::string log_level = "info";   // debug | info | warn | error
 };
 

@@ -81,6 +81,11 @@ void VisitKeys(Is<RunConfig> auto& s, auto&& visit) {
   visit("max_wall_seconds", s.max_wall_seconds,
         KeyDoc{"seconds", "Wall-clock limit of the run; 0 = no limit."});
   visit("log_level", s.log_level, KeyDoc{"", "debug, info, warn or error."});
+  visit("reproducible", s.reproducible,
+        KeyDoc{"", "Take evaluation results in ticket order whatever the number of workers, so "
+                   "that the run depends only on its seed and the evaluator's results (as it "
+                   "always does with one worker); a slow evaluation holds back the ones after "
+                   "it."});
 }
 
 void VisitKeys(Is<StageConfig> auto& s, auto&& visit) {

@@ -12,7 +12,9 @@
 // and tickets resolved, strictly by ticket; a new parent is sampled right after each
 // resolution). The run is then a function of its seed, the proposals and the evaluator's
 // results, whatever the timing: that is what lets `kevolve replay` reproduce a run from its
-// recorded replies. With more slots, results are taken as they come, for throughput.
+// recorded replies. With more slots, results are taken as they come, for throughput, unless
+// run.reproducible asks for ticket order there too (an evaluation that takes longer than the
+// others then holds back the resolution of those after it, and the sampling of new tickets).
 //
 // Crash safety: every finished evaluation is committed to run.db in its own transaction together
 // with the controller state (random state, counters), so `kill -9` loses at most the evaluations

@@ -44,7 +44,7 @@ std::string FailureText(const Program& p) {
 
 }  // namespace
 
-bool Engine::Ordered() const { return backend_->Slots() == 1; }
+bool Engine::Ordered() const { return backend_->Slots() == 1 || config_.run.reproducible; }
 
 bool Engine::CanSample() {
   if (!budget_reason_.empty()) return false;

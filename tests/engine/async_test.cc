@@ -134,9 +134,9 @@ class AsyncEngineTest : public ::testing::Test {
                                    bool prompts, int slots, int reject_first = 0,
                                    std::optional<double> feedback = std::nullopt) {
     EngineEnv env;
-    env.make_backend = [slots](const Config&,
-                               const RunPaths&) -> Result<std::unique_ptr<EvalBackend>> {
-      return std::unique_ptr<EvalBackend>(new testing::FakeBackend(Score, slots));
+    env.make_backend = [slots, newest_first = newest_first_](
+                           const Config&, const RunPaths&) -> Result<std::unique_ptr<EvalBackend>> {
+      return std::unique_ptr<EvalBackend>(new testing::FakeBackend(Score, slots, newest_first));
     };
     env.make_proposer = [=](const Config&) -> std::unique_ptr<Proposer> {
       auto p = std::make_unique<ScrambledProposer>(scramble, hold, prompts);
@@ -163,6 +163,7 @@ class AsyncEngineTest : public ::testing::Test {
   std::string dir_;
   Config config_;
   std::unique_ptr<Engine> engine_;
+  bool newest_first_ = false;  // evaluations finish newest first instead of in submission order
 };
 
 TEST_F(AsyncEngineTest, WithOneSlotTheRunDoesNotDependOnTheOrderProposalsComeBack) {
@@ -179,6 +180,26 @@ TEST_F(AsyncEngineTest, WithOneSlotTheRunDoesNotDependOnTheOrderProposalsComeBac
   const auto llm_a = RunWith(&p, 7, 3, /*prompts=*/true, 1, /*reject_first=*/4);
   const auto llm_b = RunWith(&p, 8, 3, /*prompts=*/true, 1, /*reject_first=*/4);
   EXPECT_EQ(llm_a, llm_b);
+}
+
+// run.reproducible: with three workers, whatever order the proposals and the evaluations come
+// back in, the same seed gives the same run. Without it results are taken as they come, and the
+// same two schedules give two different runs.
+TEST_F(AsyncEngineTest, AReproducibleRunDoesNotDependOnTheOrderResultsComeBackWithManyWorkers) {
+  ScrambledProposer* p = nullptr;
+  config_.run.reproducible = true;
+  const auto first = RunWith(&p, /*scramble=*/1, /*hold=*/2, false, /*slots=*/3);
+  newest_first_ = true;
+  const auto second = RunWith(&p, /*scramble=*/99, /*hold=*/2, false, /*slots=*/3);
+  ASSERT_EQ(first.size(), 41u);
+  EXPECT_EQ(first, second);
+
+  config_.run.reproducible = false;
+  newest_first_ = false;
+  const auto as_they_come_a = RunWith(&p, 1, 2, false, 3);
+  newest_first_ = true;
+  const auto as_they_come_b = RunWith(&p, 99, 2, false, 3);
+  EXPECT_NE(as_they_come_a, as_they_come_b);
 }
 
 TEST_F(AsyncEngineTest, KeepsTheProposerConcurrencyInFlight) {
