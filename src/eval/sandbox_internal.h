@@ -123,6 +123,21 @@ std::string CommandFolder(const SandboxSpec& spec, const std::string& command);
 // The kernel's Landlock ABI version, 0 where Landlock is unavailable or disabled. Asked once.
 int LandlockAbi();
 
+// Landlock's file-system rights (LANDLOCK_ACCESS_FS_*, include/uapi/linux/landlock.h), spelled
+// out: the installed header may be older than the kernel, which is what decides.
+constexpr uint64_t kFsExecute = 1ULL << 0;
+constexpr uint64_t kFsWriteFile = 1ULL << 1;
+constexpr uint64_t kFsReadFile = 1ULL << 2;
+constexpr uint64_t kFsReadDir = 1ULL << 3;
+constexpr uint64_t kFsMakeChar = 1ULL << 6;
+constexpr uint64_t kFsMakeReg = 1ULL << 8;
+constexpr uint64_t kFsMakeBlock = 1ULL << 11;
+constexpr uint64_t kFsAbi1 = (1ULL << 13) - 1;   // execute .. make_sym
+constexpr uint64_t kFsRefer = 1ULL << 13;        // ABI 2
+constexpr uint64_t kFsTruncate = 1ULL << 14;     // ABI 3
+constexpr uint64_t kFsIoctlDev = 1ULL << 15;     // ABI 5
+constexpr uint64_t kFsResolveUnix = 1ULL << 16;  // ABI 9 (kLandlockUnixSocketAbi)
+
 struct LandlockRule {
   std::string path;     // a folder (rights beneath it) or a file
   uint64_t access = 0;  // LANDLOCK_ACCESS_FS_* rights; those not for files are dropped for a file

@@ -23,19 +23,7 @@
 namespace kevolve::eval::internal {
 namespace {
 
-// Landlock's user-space ABI (include/uapi/linux/landlock.h), spelled out: the installed header
-// may be older than the kernel, which is what decides (LandlockAbi()).
-constexpr uint64_t kFsExecute = 1ULL << 0;
-constexpr uint64_t kFsWriteFile = 1ULL << 1;
-constexpr uint64_t kFsReadFile = 1ULL << 2;
-constexpr uint64_t kFsReadDir = 1ULL << 3;
-constexpr uint64_t kFsMakeChar = 1ULL << 6;
-constexpr uint64_t kFsMakeBlock = 1ULL << 11;
-constexpr uint64_t kFsAbi1 = (1ULL << 13) - 1;      // execute .. make_sym
-constexpr uint64_t kFsRefer = 1ULL << 13;           // ABI 2
-constexpr uint64_t kFsTruncate = 1ULL << 14;        // ABI 3
-constexpr uint64_t kFsIoctlDev = 1ULL << 15;        // ABI 5
-constexpr uint64_t kFsResolveUnix = 1ULL << 16;     // ABI 9 (kLandlockUnixSocketAbi)
+// The rest of Landlock's user-space ABI (the file-system rights are in sandbox_internal.h).
 constexpr uint64_t kNetBindTcp = 1ULL << 0;         // ABI 4
 constexpr uint64_t kNetConnectTcp = 1ULL << 1;      // ABI 4
 constexpr uint64_t kScopeAbstractUnix = 1ULL << 0;  // ABI 6

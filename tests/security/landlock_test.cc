@@ -27,14 +27,13 @@ using testing::HostileBin;
 using testing::UniqueMarker;
 
 constexpr char kPermissionDenied[] = "Permission denied";
-// LANDLOCK_ACCESS_FS_* (include/uapi/linux/landlock.h).
-constexpr uint64_t kWriteFile = 1ULL << 1;
-constexpr uint64_t kReadFile = 1ULL << 2;
-constexpr uint64_t kExecute = 1ULL << 0;
-constexpr uint64_t kMakeReg = 1ULL << 8;
-constexpr uint64_t kRefer = 1ULL << 13;
-constexpr uint64_t kTruncate = 1ULL << 14;
-constexpr uint64_t kResolveUnix = 1ULL << 16;
+constexpr uint64_t kWriteFile = internal::kFsWriteFile;
+constexpr uint64_t kReadFile = internal::kFsReadFile;
+constexpr uint64_t kExecute = internal::kFsExecute;
+constexpr uint64_t kMakeReg = internal::kFsMakeReg;
+constexpr uint64_t kRefer = internal::kFsRefer;
+constexpr uint64_t kTruncate = internal::kFsTruncate;
+constexpr uint64_t kResolveUnix = internal::kFsResolveUnix;
 
 // Each "name=path" is opened (read) or created (write); the answer names each with "ok" or its
 // error, as artifacts of a valid result.
