@@ -1,7 +1,5 @@
 #include "engine/backends.h"
 
-#include <deque>
-
 #include "core/random.h"
 #include "eval/pool.h"
 #include "mutate/mutate.h"
@@ -9,17 +7,17 @@
 namespace kevolve::engine {
 namespace {
 
-class MutatorProposer final : public Proposer {
+class MutatorProposer final : public ImmediateProposer {
  public:
   explicit MutatorProposer(const MutatorConfig& config) : config_(config) {}
 
-  void Submit(int64_t ticket, ProposalRequest request) override {
+ private:
+  ProposalDone Answer(const ProposalRequest& request) override {
     std::vector<std::string> inspirations;
     inspirations.reserve(request.inspirations.size());
     for (const Program& p : request.inspirations) inspirations.push_back(p.code);
     Rng rng(request.seed);
     ProposalDone done;
-    done.ticket = ticket;
     auto m = mutate::Propose(request.parent.code, inspirations, config_, rng);
     if (m.ok()) {
       done.proposal.edit = std::move(m->edit);
@@ -28,19 +26,10 @@ class MutatorProposer final : public Proposer {
     } else {
       done.status = m.status();
     }
-    done_.push_back(std::move(done));
+    return done;
   }
-  std::optional<ProposalDone> Poll(int64_t) override {
-    if (done_.empty()) return std::nullopt;
-    ProposalDone d = std::move(done_.front());
-    done_.pop_front();
-    return d;
-  }
-  size_t InFlight() const override { return done_.size(); }
 
- private:
   MutatorConfig config_;
-  std::deque<ProposalDone> done_;
 };
 
 class PoolBackend final : public EvalBackend {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -74,6 +75,29 @@ class Proposer {
   // What a finished proposal achieved: the score gained over its parent (0 for none, for a
   // rejected edit or a duplicate). Feeds adaptive model selection.
   virtual void Outcome(int64_t /*ticket*/, double /*improvement*/) {}
+};
+
+// A proposer that answers at Submit: Answer computes the proposal there, and Poll hands them back
+// in submission order.
+class ImmediateProposer : public Proposer {
+ public:
+  void Submit(int64_t ticket, ProposalRequest request) final {
+    done_.push_back(Answer(request));
+    done_.back().ticket = ticket;
+  }
+  std::optional<ProposalDone> Poll(int64_t) final {
+    if (done_.empty()) return std::nullopt;
+    ProposalDone d = std::move(done_.front());
+    done_.pop_front();
+    return d;
+  }
+  size_t InFlight() const final { return done_.size(); }
+
+ protected:
+  virtual ProposalDone Answer(const ProposalRequest& request) = 0;
+
+ private:
+  std::deque<ProposalDone> done_;
 };
 
 // The built-in mutator: proposals are computed at Submit, from request.seed alone.

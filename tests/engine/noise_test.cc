@@ -38,14 +38,14 @@ std::string LineStarting(const std::string& code, const std::string& prefix) {
 }
 
 // Proposes the targets in order: each edit sets the parent's quality and variant lines.
-class ScriptedProposer final : public Proposer {
+class ScriptedProposer final : public ImmediateProposer {
  public:
   explicit ScriptedProposer(std::vector<Target> targets)
       : targets_(targets.begin(), targets.end()) {}
 
-  void Submit(int64_t ticket, ProposalRequest request) override {
+ private:
+  ProposalDone Answer(const ProposalRequest& request) override {
     ProposalDone done;
-    done.ticket = ticket;
     if (targets_.empty()) {
       done.status = Status::Unavailable("no more targets");
     } else {
@@ -59,19 +59,10 @@ class ScriptedProposer final : public Proposer {
           "<<<<<<< SEARCH\n" + search + "=======\n" + replace + ">>>>>>> REPLACE\n";
       done.proposal.origin = "mutator:scripted";
     }
-    done_.push_back(std::move(done));
+    return done;
   }
-  std::optional<ProposalDone> Poll(int64_t) override {
-    if (done_.empty()) return std::nullopt;
-    ProposalDone d = std::move(done_.front());
-    done_.pop_front();
-    return d;
-  }
-  size_t InFlight() const override { return done_.size(); }
 
- private:
   std::deque<Target> targets_;
-  std::deque<ProposalDone> done_;
 };
 
 std::vector<Target> NoiseOnly(int variants) {
