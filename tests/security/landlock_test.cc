@@ -22,18 +22,18 @@
 namespace kevolve::eval {
 namespace {
 
+using internal::kFsExecute;
+using internal::kFsMakeReg;
+using internal::kFsReadFile;
+using internal::kFsRefer;
+using internal::kFsResolveUnix;
+using internal::kFsTruncate;
+using internal::kFsWriteFile;
 using testing::Arena;
 using testing::HostileBin;
 using testing::UniqueMarker;
 
 constexpr char kPermissionDenied[] = "Permission denied";
-constexpr uint64_t kWriteFile = internal::kFsWriteFile;
-constexpr uint64_t kReadFile = internal::kFsReadFile;
-constexpr uint64_t kExecute = internal::kFsExecute;
-constexpr uint64_t kMakeReg = internal::kFsMakeReg;
-constexpr uint64_t kRefer = internal::kFsRefer;
-constexpr uint64_t kTruncate = internal::kFsTruncate;
-constexpr uint64_t kResolveUnix = internal::kFsResolveUnix;
 
 // Each "name=path" is opened (read) or created (write); the answer names each with "ok" or its
 // error, as artifacts of a valid result.
@@ -248,22 +248,22 @@ TEST(LandlockPlanTest, ReadsWhatBwrapBindsAndWritesOnlyScratchAndShm) {
       internal::PlanLandlock(spec, "/opt/tools/evaluate", 7, /*net_namespace=*/true);
   const std::map<std::string, uint64_t> rules = RulesOf(plan);
   for (const std::string& folder : internal::SystemFolders()) {
-    EXPECT_EQ(rules.at(folder) & (kReadFile | kExecute), kReadFile | kExecute) << folder;
+    EXPECT_EQ(rules.at(folder) & (kFsReadFile | kFsExecute), kFsReadFile | kFsExecute) << folder;
   }
   for (const std::string& dir : spec.ro_binds) {
-    EXPECT_EQ(rules.at(dir) & (kReadFile | kExecute), kReadFile | kExecute) << dir;
+    EXPECT_EQ(rules.at(dir) & (kFsReadFile | kFsExecute), kFsReadFile | kFsExecute) << dir;
   }
   std::vector<std::string> writable;
   for (const auto& [path, access] : rules) {
     EXPECT_EQ(access & ~plan.handled_fs, 0U) << path;
-    if ((access & kMakeReg) != 0) writable.push_back(path);
-    if ((access & kWriteFile) != 0 && (access & kMakeReg) == 0) {
+    if ((access & kFsMakeReg) != 0) writable.push_back(path);
+    if ((access & kFsWriteFile) != 0 && (access & kFsMakeReg) == 0) {
       EXPECT_EQ(path.rfind("/dev/", 0), 0U) << path << " is writable and not a device";
     }
   }
   EXPECT_EQ(writable, (std::vector<std::string>{"/dev/shm", "/scratch/eval-1"}));
   EXPECT_EQ(rules.count("/sys"), 0U);  // as under bwrap: only with gpu
-  EXPECT_EQ(rules.at("/proc") & (kReadFile | kWriteFile), kReadFile);
+  EXPECT_EQ(rules.at("/proc") & (kFsReadFile | kFsWriteFile), kFsReadFile);
   EXPECT_EQ(plan.handled_net, 0U);  // its network namespace has only its own loopback
   EXPECT_EQ(plan.scoped, 3U);       // abstract Unix sockets and signals
 }
@@ -274,12 +274,12 @@ TEST(LandlockPlanTest, GpuTasksGetTheirDevicesAndSys) {
   spec.dev_binds = {"/dev/nvidia0", "/dev/nvidiactl"};
   const std::map<std::string, uint64_t> rules =
       RulesOf(internal::PlanLandlock(spec, "/opt/tools/evaluate", 7, true));
-  EXPECT_NE(rules.at("/dev/nvidia0") & kWriteFile, 0U);
-  EXPECT_NE(rules.at("/dev/nvidiactl") & kWriteFile, 0U);
-  EXPECT_EQ(rules.at("/sys") & (kReadFile | kWriteFile), kReadFile);
+  EXPECT_NE(rules.at("/dev/nvidia0") & kFsWriteFile, 0U);
+  EXPECT_NE(rules.at("/dev/nvidiactl") & kFsWriteFile, 0U);
+  EXPECT_EQ(rules.at("/sys") & (kFsReadFile | kFsWriteFile), kFsReadFile);
   // The CUDA driver does not start unless it may write to files of its process in /proc.
-  EXPECT_EQ(rules.at("/proc") & (kReadFile | kWriteFile | kTruncate),
-            kReadFile | kWriteFile | kTruncate);
+  EXPECT_EQ(rules.at("/proc") & (kFsReadFile | kFsWriteFile | kFsTruncate),
+            kFsReadFile | kFsWriteFile | kFsTruncate);
 }
 
 TEST(LandlockPlanTest, AnOlderAbiGetsOnlyTheRightsItKnows) {
@@ -292,14 +292,14 @@ TEST(LandlockPlanTest, AnOlderAbiGetsOnlyTheRightsItKnows) {
     EXPECT_EQ(rule.access & ~abi1.handled_fs, 0U) << rule.path;
   }
   const internal::LandlockPlan abi3 = internal::PlanLandlock(spec, "/bin/sh", 3, false);
-  EXPECT_NE(abi3.handled_fs & (kRefer | kTruncate), 0U);
-  EXPECT_EQ(abi3.handled_fs & kResolveUnix, 0U);
+  EXPECT_NE(abi3.handled_fs & (kFsRefer | kFsTruncate), 0U);
+  EXPECT_EQ(abi3.handled_fs & kFsResolveUnix, 0U);
   // Without a network namespace, TCP is cut from ABI 4 on.
   EXPECT_EQ(internal::PlanLandlock(spec, "/bin/sh", 4, false).handled_net, 3U);
   EXPECT_EQ(internal::PlanLandlock(spec, "/bin/sh", 4, true).handled_net, 0U);
   const internal::LandlockPlan abi9 = internal::PlanLandlock(spec, "/bin/sh", 9, true);
-  EXPECT_NE(abi9.handled_fs & kResolveUnix, 0U);
-  EXPECT_NE(RulesOf(abi9).at("/scratch/eval-1") & kResolveUnix, 0U);  // its own sockets
+  EXPECT_NE(abi9.handled_fs & kFsResolveUnix, 0U);
+  EXPECT_NE(RulesOf(abi9).at("/scratch/eval-1") & kFsResolveUnix, 0U);  // its own sockets
 }
 
 TEST(LandlockPlanTest, NoWorkdirMeansNothingWritableButDevices) {
@@ -308,7 +308,7 @@ TEST(LandlockPlanTest, NoWorkdirMeansNothingWritableButDevices) {
   const std::map<std::string, uint64_t> rules =
       RulesOf(internal::PlanLandlock(spec, "/usr/bin/true", 7, true));
   for (const auto& [path, access] : rules) {
-    if ((access & kMakeReg) != 0) {
+    if ((access & kFsMakeReg) != 0) {
       EXPECT_EQ(path, "/dev/shm");
     }
   }
