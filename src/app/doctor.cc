@@ -121,8 +121,7 @@ TaskCheck CheckTask(const Config& config, eval::SandboxMode mode, bool eval) {
         check.warnings.push_back(*warning);
     }
     if (eval) {
-      const std::string path = config.task.dir + "/" + config.task.initial_program;
-      Result<std::string> code = ReadFile(path);
+      Result<std::string> code = ReadFile(InitialProgramPath(config.task));
       if (code.ok()) {
         check.initial = (*evaluator)->Evaluate(*code, config.run.seed, /*slot=*/0);
       } else {

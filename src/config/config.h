@@ -12,7 +12,7 @@ namespace kevolve {
 
 struct TaskConfig {
   std::string name;                 // default: the task folder's name
-  std::string initial_program = "initial_program.cc";  // relative to the task folder
+  std::string initial_program = "initial_program.cc";  // relative to the task folder, or absolute
   std::string description;          // free text shown to an LLM; default empty
   std::string dir;                  // absolute task folder (set by the loader, not a key)
 };

@@ -41,6 +41,10 @@ Result<Config> LoadConfigFile(const std::string& path);
 // LoadConfigFile(<task_dir>/kevolve.yaml).
 Result<Config> LoadTaskConfig(const std::string& task_dir);
 
+// The initial program's file: task.initial_program as given where it is absolute, else below
+// task.dir.
+std::string InitialProgramPath(const TaskConfig& task);
+
 // Semantic checks: ranges, allowed names, consistency (e.g. evaluator.workers >= 1,
 // run.strategy in {evolve, hill-climb, random}, a feature's max > min, finite stage
 // thresholds). OK, or InvalidArgument listing every problem, separated by "; ", each naming

@@ -433,6 +433,10 @@ Result<Config> LoadConfigFile(const std::string& path) {
   return ParseConfig(text, path, dir);
 }
 
+std::string InitialProgramPath(const TaskConfig& task) {
+  return (std::filesystem::path(task.dir) / task.initial_program).string();
+}
+
 Result<Config> LoadTaskConfig(const std::string& task_dir) {
   std::string dir = task_dir.empty() ? "." : task_dir;
   if (dir.back() != '/') dir += '/';

@@ -63,7 +63,8 @@ inline constexpr bool kIsSectionList = ListOf<T>::kSections;
 void VisitKeys(Is<TaskConfig> auto& s, auto&& visit) {
   visit("name", s.name, KeyDoc{"", "Task name, used in run ids; empty = the task folder's name."});
   visit("initial_program", s.initial_program,
-        KeyDoc{"path", "The starting program, relative to the task folder."});
+        KeyDoc{"path", "The starting program, relative to the task folder (an absolute path is "
+                         "taken as it is)."});
   visit("description", s.description,
         KeyDoc{"", "Free text that describes the problem; shown to an LLM."});
 }

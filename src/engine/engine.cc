@@ -268,7 +268,7 @@ Status Engine::Run(const std::atomic<bool>& stop) {
 }
 
 Status Engine::EvaluateInitial(const std::atomic<bool>& stop) {
-  const std::string path = config_.task.dir + "/" + config_.task.initial_program;
+  const std::string path = InitialProgramPath(config_.task);
   KEVOLVE_ASSIGN_OR_RETURN(std::string code, ReadFile(path));
   Program p;
   p.code = code;

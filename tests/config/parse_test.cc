@@ -57,6 +57,13 @@ TEST(ParseConfigTest, ExplicitTaskNameWins) {
   EXPECT_EQ(MustParse("task:\n  name: bins\n").task.name, "bins");
 }
 
+TEST(ParseConfigTest, InitialProgramIsFoundBelowTheTaskFolderUnlessAbsolute) {
+  EXPECT_EQ(InitialProgramPath(MustParse("task:\n  initial_program: seeds/a.cc\n").task),
+            "/tasks/packing/seeds/a.cc");
+  EXPECT_EQ(InitialProgramPath(MustParse("task:\n  initial_program: /elsewhere/b.cc\n").task),
+            "/elsewhere/b.cc");
+}
+
 TEST(ParseConfigTest, ReadsEverySection) {
   const Config config = MustParse(R"(task:
   initial_program: start.cc
