@@ -31,6 +31,10 @@ struct StageConfig {
   std::string name;                 // shown in results; default "stage<k>"
   double threshold = 0;             // the next stage runs only if combined_score >= threshold
   double timeout_seconds = 0;       // 0 = evaluator.timeout_seconds
+  // shared: the worker slot's device, as evaluator.devices assigns it (CUDA_VISIBLE_DEVICES);
+  // exclusive: holds one device of evaluator.devices to itself while it runs (waiting for it
+  //   is not part of timeout_seconds); none: no GPU visible (CUDA_VISIBLE_DEVICES empty).
+  std::string device = "shared";
 };
 
 struct LimitsConfig {

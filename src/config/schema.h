@@ -95,6 +95,10 @@ void VisitKeys(Is<StageConfig> auto& s, auto&& visit) {
         KeyDoc{"score", "The next stage runs only if combined_score >= threshold."});
   visit("timeout_seconds", s.timeout_seconds,
         KeyDoc{"seconds", "Deadline of this stage; 0 = evaluator.timeout_seconds."});
+  visit("device", s.device,
+        KeyDoc{"", "shared (the worker slot's device of evaluator.devices), exclusive (holds "
+                   "one device of evaluator.devices to itself while it runs; the wait is not "
+                   "part of its deadline) or none (no GPU visible)."});
 }
 
 void VisitKeys(Is<LimitsConfig> auto& s, auto&& visit) {
@@ -146,7 +150,8 @@ void VisitKeys(Is<EvaluatorConfig> auto& s, auto&& visit) {
                    "dropped."});
   visit("env", s.env, KeyDoc{"", "Extra environment variables set for the evaluator."});
   visit("devices", s.devices,
-        KeyDoc{"", "Worker slot i gets CUDA_VISIBLE_DEVICES=devices[i mod count]; empty = "
+        KeyDoc{"", "GPUs (CUDA device ids). Worker slot i gets CUDA_VISIBLE_DEVICES=devices[i "
+                   "mod count], and a stage with device: exclusive holds one of them; empty = "
                    "the variable is left alone."});
   visit("gpu", s.gpu, KeyDoc{"", "Pass GPU device nodes into the sandbox."});
   visit("read_paths", s.read_paths,

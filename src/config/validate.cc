@@ -128,6 +128,12 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
     }
     check.Finite(path + ".threshold", stage.threshold);
     check.NonNegative(path + ".timeout_seconds", stage.timeout_seconds);
+    check.OneOf(path + ".device", stage.device, {"shared", "exclusive", "none"});
+    if (stage.device == "exclusive" && e.devices.empty()) {
+      check.Fail(path + ".device",
+                 "is exclusive but evaluator.devices is empty; list the GPUs the stage may hold, "
+                 "e.g. devices: [\"0\"]");
+    }
   }
   const RepeatsConfig& repeats = e.repeats;
   if (repeats.initial != 0 && repeats.initial < 3) {
@@ -161,8 +167,13 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
     check.EnvName("evaluator.env_allow[" + std::to_string(i) + "]", e.env_allow[i]);
   }
   for (const auto& [name, value] : e.env) check.EnvName("evaluator.env." + name, name);
+  std::set<std::string> devices;
   for (size_t i = 0; i < e.devices.size(); ++i) {
     check.NotEmpty("evaluator.devices[" + std::to_string(i) + "]", e.devices[i]);
+    if (!e.devices[i].empty() && !devices.insert(e.devices[i]).second) {
+      check.Fail("evaluator.devices[" + std::to_string(i) + "]",
+                 "repeats the device '" + e.devices[i] + "'");
+    }
   }
   check.PlainName("evaluator.program_filename", e.program_filename);
   for (size_t i = 0; i < e.read_paths.size(); ++i) {

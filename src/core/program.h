@@ -36,6 +36,12 @@ struct EvalResult {
   std::string reason;      // one line a person can act on when not valid
   int stages_run = 0;      // cascade stages that ran
   int64_t duration_ms = 0; // wall time of the evaluation, all stages
+  // The device an exclusive stage held (evaluator.stages[].device), and how long the stages
+  // waited for and held devices. Facts of the run, not of the program: in the `evaluated`
+  // event, not in run.db.
+  std::string device;
+  int64_t device_wait_ms = 0;
+  int64_t device_held_ms = 0;
 };
 
 struct Program {

@@ -48,6 +48,7 @@ class PoolBackend final : public EvalBackend {
   }
   size_t InFlight() const override { return pool_->in_flight(); }
   int Slots() const override { return slots_; }
+  std::vector<eval::DeviceUse> DeviceUsage() const override { return pool_->DeviceUsage(); }
 
  private:
   std::unique_ptr<eval::EvalPool> pool_;

@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "core/program.h"
 #include "core/status.h"
+#include "eval/devices.h"
 #include "prompt/prompt.h"
 #include "store/store.h"
 
@@ -121,6 +122,9 @@ class EvalBackend {
   virtual size_t InFlight() const = 0;
   // How many evaluations run at once.
   virtual int Slots() const = 0;
+  // What exclusive stages did with each device so far (evaluator.stages[].device); empty when
+  // none holds devices.
+  virtual std::vector<eval::DeviceUse> DeviceUsage() const { return {}; }
 };
 
 // The sandboxed evaluator pool of the eval module. `scratch_root` receives per-evaluation folders.

@@ -255,13 +255,19 @@ Status Engine::Run(const std::atomic<bool>& stop) {
   Progress p = progress();
   if (!result.ok()) stop_reason = result.ToString();
   stop_reason_ = stop_reason;
-  events_->Emit("run_end", {{"reason", stop_reason},
-                            {"evaluations", p.evaluations},
-                            {"best_id", p.best_id},
-                            {"best_score", p.best_score},
-                            {"abandoned_in_flight", tickets_.size()},
-                            {"llm_calls", p.llm_calls},
-                            {"llm_cost", p.llm_cost}});
+  Json run_end = {{"reason", stop_reason},
+                  {"evaluations", p.evaluations},
+                  {"best_id", p.best_id},
+                  {"best_score", p.best_score},
+                  {"abandoned_in_flight", tickets_.size()},
+                  {"llm_calls", p.llm_calls},
+                  {"llm_cost", p.llm_cost}};
+  // What the exclusive stages did with each device over this run (of this process).
+  for (const eval::DeviceUse& use : backend_->DeviceUsage()) {
+    run_end["devices"].push_back(
+        {{"device", use.device}, {"leases", use.leases}, {"held_ms", use.held_ms}});
+  }
+  events_->Emit("run_end", std::move(run_end));
   log::Info("run {}: {} after {} evaluations; best score {} (program {})", paths_.dir,
             stop_reason, p.evaluations, p.best_score, p.best_id);
   return result;

@@ -26,14 +26,20 @@ constexpr int64_t kMaxNoProposalInARow = 10;
 constexpr size_t kRepairableKept = 32;
 
 Json ResultJson(const Program& p) {
-  return Json{{"id", p.id},
-              {"parent", p.parent_id},
-              {"island", p.island},
-              {"origin", p.origin},
-              {"valid", p.result.valid},
-              {"score", p.result.valid ? Json(p.result.combined_score) : Json(nullptr)},
-              {"failure", FailureName(p.result.failure)},
-              {"duration_ms", p.result.duration_ms}};
+  Json json = {{"id", p.id},
+               {"parent", p.parent_id},
+               {"island", p.island},
+               {"origin", p.origin},
+               {"valid", p.result.valid},
+               {"score", p.result.valid ? Json(p.result.combined_score) : Json(nullptr)},
+               {"failure", FailureName(p.result.failure)},
+               {"duration_ms", p.result.duration_ms}};
+  if (!p.result.device.empty()) {
+    json["device"] = p.result.device;
+    json["device_wait_ms"] = p.result.device_wait_ms;
+    json["device_held_ms"] = p.result.device_held_ms;
+  }
+  return json;
 }
 
 std::string FailureText(const Program& p) {

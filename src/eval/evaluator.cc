@@ -112,6 +112,10 @@ Status ValidateConfig(const EvaluatorConfig& config) {
       return Status::InvalidArgument("evaluator.stages[" + std::to_string(i) +
                                      "]: timeout_seconds must be 0 or more and threshold finite");
     }
+    if (config.stages[i].device == "exclusive" && config.devices.empty()) {
+      return Status::InvalidArgument("evaluator.stages[" + std::to_string(i) +
+                                     "] holds a device exclusively but evaluator.devices is empty");
+    }
   }
   const std::string& file = config.program_filename;
   if (file.empty() || file == "." || file == ".." || file.find('/') != std::string::npos) {
@@ -279,9 +283,13 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
   std::vector<std::string> gpu_nodes = config.gpu ? GpuNodes() : std::vector<std::string>{};
   std::vector<std::string> ro_binds = {options.task_dir};
   ro_binds.insert(ro_binds.end(), read_paths.begin(), read_paths.end());
-  return std::unique_ptr<Evaluator>(new Evaluator(config, std::move(options), mode,
-                                                  std::move(inherited), std::move(gpu_nodes),
-                                                  std::move(ro_binds)));
+  auto evaluator = std::unique_ptr<Evaluator>(new Evaluator(
+      config, std::move(options), mode, std::move(inherited), std::move(gpu_nodes),
+      std::move(ro_binds)));
+  const bool exclusive = std::any_of(config.stages.begin(), config.stages.end(),
+                                     [](const StageConfig& s) { return s.device == "exclusive"; });
+  if (exclusive) evaluator->leases_ = std::make_unique<DeviceLeases>(config.devices);
+  return evaluator;
 }
 
 Evaluator::Evaluator(EvaluatorConfig config, EvaluatorOptions options, SandboxMode mode,
@@ -310,6 +318,14 @@ std::string Evaluator::StageName(int stage) const {
   return "stage" + std::to_string(stage);
 }
 
+std::string Evaluator::StageDevice(int stage) const {
+  return config_.stages.empty() ? "shared" : config_.stages[stage - 1].device;
+}
+
+std::vector<DeviceUse> Evaluator::DeviceUsage() const {
+  return leases_ ? leases_->Usage() : std::vector<DeviceUse>{};
+}
+
 int Evaluator::RepeatCount(int repeats) const {
   return repeats > 0 ? repeats : config_.repeats.initial;
 }
@@ -334,7 +350,8 @@ std::vector<std::string> Evaluator::Command(int stage, const std::string& workdi
 }
 
 std::vector<std::string> Evaluator::Environment(int stage, const std::string& workdir,
-                                                uint64_t seed, int slot, int repeats) const {
+                                                uint64_t seed, int slot, int repeats,
+                                                const std::string& held_device) const {
   std::map<std::string, std::string> vars = inherited_;
   vars["HOME"] = workdir;
   vars["TMPDIR"] = workdir;
@@ -351,7 +368,12 @@ std::vector<std::string> Evaluator::Environment(int stage, const std::string& wo
   // only the processes its candidate left (docs/security.md, "Forged results").
   vars["KEVOLVE_SANDBOX"] = mode_ == SandboxMode::kBwrap ? "bwrap" : "process";
   vars["KEVOLVE_CONTAINMENT"] = ContainmentName(DetectSandbox().containment);
-  if (!config_.devices.empty()) {
+  const std::string device = StageDevice(stage);
+  if (device == "exclusive") {
+    vars["CUDA_VISIBLE_DEVICES"] = held_device;
+  } else if (device == "none") {
+    vars["CUDA_VISIBLE_DEVICES"] = "";  // CUDA sees no device
+  } else if (!config_.devices.empty()) {
     const size_t index = static_cast<size_t>(std::max(slot, 0)) % config_.devices.size();
     vars["CUDA_VISIBLE_DEVICES"] = config_.devices[index];
   }
@@ -362,11 +384,12 @@ std::vector<std::string> Evaluator::Environment(int stage, const std::string& wo
 }
 
 SandboxSpec Evaluator::StageSpec(int stage, const std::string& workdir, uint64_t seed, int slot,
-                                 const std::atomic<bool>* cancel, int repeats) const {
+                                 const std::atomic<bool>* cancel, int repeats,
+                                 const std::string& held_device) const {
   SandboxSpec spec;
   spec.argv = Command(stage, workdir, seed, repeats);
   spec.workdir = workdir;
-  spec.env = Environment(stage, workdir, seed, slot, repeats);
+  spec.env = Environment(stage, workdir, seed, slot, repeats, held_device);
   double timeout_seconds = config_.timeout_seconds;
   if (!config_.stages.empty() && config_.stages[stage - 1].timeout_seconds > 0) {
     timeout_seconds = config_.stages[stage - 1].timeout_seconds;
@@ -442,15 +465,34 @@ EvalResult Evaluator::RunStages(const std::string& code, uint64_t seed, int slot
   if (!prepared.ok()) return SandboxFailure(prepared.message());
   EvalResult total;
   for (int stage = 1; stage <= StageCount(); ++stage) {
-    const SandboxSpec spec = StageSpec(stage, *workdir, seed, slot, cancel, repeats);
-    Result<ProcessOutcome> outcome = RunSandboxed(spec);
-    EvalResult stage_result =
-        outcome.ok() ? ResultFromOutcome(*outcome, OutcomeContext{spec.timeout_ms, spec.limits})
-                     : SandboxFailure("the evaluator could not be started: " +
-                                      outcome.status().message());
+    EvalResult stage_result = RunStage(stage, *workdir, seed, slot, cancel, repeats, &total);
     if (MergeStage(stage, std::move(stage_result), &total)) break;
   }
   return total;
+}
+
+EvalResult Evaluator::RunStage(int stage, const std::string& workdir, uint64_t seed, int slot,
+                               const std::atomic<bool>* cancel, int repeats,
+                               EvalResult* total) const {
+  std::optional<DeviceLeases::Lease> lease;
+  if (StageDevice(stage) == "exclusive") {
+    // The wait comes before the sandbox starts its clock: a queue for the GPU is not the
+    // candidate's time.
+    lease = leases_->Acquire(static_cast<size_t>(std::max(slot, 0)), cancel);
+    if (!lease) return SandboxFailure("stopped while waiting for a device");
+    total->device = lease->device();
+    total->device_wait_ms += lease->waited_ms();
+  }
+  const int64_t start_ms = RealClock().NowMs();
+  const SandboxSpec spec =
+      StageSpec(stage, workdir, seed, slot, cancel, repeats, lease ? lease->device() : "");
+  Result<ProcessOutcome> outcome = RunSandboxed(spec);
+  // RunSandboxed returns once the stage's whole process tree is gone: only then is the device
+  // free for the next holder (the lease ends with this function).
+  if (lease) total->device_held_ms += RealClock().NowMs() - start_ms;
+  return outcome.ok() ? ResultFromOutcome(*outcome, OutcomeContext{spec.timeout_ms, spec.limits})
+                      : SandboxFailure("the evaluator could not be started: " +
+                                       outcome.status().message());
 }
 
 EvalResult Evaluator::Evaluate(const std::string& code, uint64_t seed, int slot,

@@ -13,6 +13,7 @@
 #include "config/config.h"
 #include "core/program.h"
 #include "core/status.h"
+#include "eval/devices.h"
 #include "eval/sandbox.h"
 
 namespace kevolve::eval {
@@ -46,6 +47,8 @@ class Evaluator {
   // Never throws and never fails: every problem, the candidate's or the machine's, is an
   // invalid result with a failure kind and a one-line reason. Thread-safe: call it from several
   // threads at once with distinct `slot`s (slot picks the uid and the device; 0-based).
+  // A stage with device: exclusive first waits for a device of evaluator.devices (not part of
+  // its deadline; `cancel` ends the wait) and holds it until its process tree is gone.
   // `cancel` (may be null) kills a running evaluation promptly when it turns true. `repeats` is
   // what {repeats} and KEVOLVE_REPEATS say (how often to measure); 0 = repeats.initial, and
   // when that is 0 too (off) KEVOLVE_REPEATS is not set.
@@ -57,9 +60,14 @@ class Evaluator {
   // The uid the evaluator of `slot` runs as; nullopt when this process cannot switch uids.
   std::optional<uint32_t> SlotUid(int slot) const;
   // The complete environment the evaluator sees for `stage` (1-based) of an evaluation in
-  // `workdir` (exposed for tests and `kevolve doctor`).
+  // `workdir` (exposed for tests and `kevolve doctor`). `held_device`: the device an exclusive
+  // stage holds (CUDA_VISIBLE_DEVICES); ignored for other stages.
   std::vector<std::string> Environment(int stage, const std::string& workdir, uint64_t seed,
-                                       int slot, int repeats = 0) const;
+                                       int slot, int repeats = 0,
+                                       const std::string& held_device = "") const;
+  // What each device of evaluator.devices did for exclusive stages so far; empty when no
+  // stage is exclusive. Thread-safe.
+  std::vector<DeviceUse> DeviceUsage() const;
   // The argv of `stage`, placeholders substituted and the first word resolved.
   std::vector<std::string> Command(int stage, const std::string& workdir, uint64_t seed,
                                    int repeats = 0) const;
@@ -68,11 +76,15 @@ class Evaluator {
   Evaluator(EvaluatorConfig config, EvaluatorOptions options, SandboxMode mode,
             std::map<std::string, std::string> inherited, std::vector<std::string> gpu_nodes,
             std::vector<std::string> ro_binds);
+  std::string StageDevice(int stage) const;  // shared | exclusive | none
 
   int StageCount() const;
   std::string StageName(int stage) const;
   SandboxSpec StageSpec(int stage, const std::string& workdir, uint64_t seed, int slot,
-                        const std::atomic<bool>* cancel, int repeats) const;
+                        const std::atomic<bool>* cancel, int repeats,
+                        const std::string& held_device) const;
+  EvalResult RunStage(int stage, const std::string& workdir, uint64_t seed, int slot,
+                      const std::atomic<bool>* cancel, int repeats, EvalResult* total) const;
   EvalResult RunStages(const std::string& code, uint64_t seed, int slot,
                        const std::atomic<bool>* cancel, int repeats) const;
   int RepeatCount(int repeats) const;  // `repeats`, or repeats.initial for 0
@@ -85,6 +97,8 @@ class Evaluator {
   std::map<std::string, std::string> inherited_;  // env_allow names and their values at Create
   std::vector<std::string> gpu_nodes_;            // /dev/nvidia* when config.gpu
   std::vector<std::string> ro_binds_;  // bwrap: the task folder and evaluator.read_paths
+  // evaluator.devices, when a stage is exclusive; shared by the threads that call Evaluate.
+  std::unique_ptr<DeviceLeases> leases_;
 };
 
 }  // namespace kevolve::eval

@@ -59,6 +59,8 @@ class EvalPool {
   // Jobs submitted and not yet returned by WaitNext (queued, running or finished).
   size_t in_flight() const;
   int workers() const { return static_cast<int>(threads_.size()); }
+  // Evaluator::DeviceUsage. Thread-safe.
+  std::vector<DeviceUse> DeviceUsage() const { return evaluator_->DeviceUsage(); }
 
   // Kills running evaluations (promptly: the sandbox checks every 50 ms), drops queued ones,
   // and joins the workers. Results not yet collected are dropped. Idempotent.

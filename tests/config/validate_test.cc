@@ -156,6 +156,25 @@ TEST(ValidateConfigTest, NamesThatBecomePathsOrVariables) {
             "'evaluator.devices[1]' must not be empty");
 }
 
+TEST(ValidateConfigTest, StageDevicesAndTheGpusTheyHold) {
+  EXPECT_EQ(ProblemWith([](Config& c) {
+              c.evaluator.stages = {{"compile", 0, 0, "exclusiv"}};
+              c.evaluator.devices = {"0"};
+            }),
+            "'evaluator.stages[0].device' must be shared, exclusive or none, got 'exclusiv' "
+            "(did you mean 'exclusive'?)");
+  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.stages = {{"time", 0, 0, "exclusive"}}; }),
+            "'evaluator.stages[0].device' is exclusive but evaluator.devices is empty; list the "
+            "GPUs the stage may hold, e.g. devices: [\"0\"]");
+  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.devices = {"0", "1", "0"}; }),
+            "'evaluator.devices[2]' repeats the device '0'");
+  EXPECT_EQ(ProblemWith([](Config& c) {
+              c.evaluator.stages = {{"compile", 0, 0, "none"}, {"time", 0, 0, "exclusive"}};
+              c.evaluator.devices = {"0", "1"};
+            }),
+            "(valid)");
+}
+
 TEST(ValidateConfigTest, ReportsEveryProblemAtOnce) {
   EXPECT_EQ(ProblemWith([](Config& c) {
               c.evaluator.workers = 0;
