@@ -1,6 +1,10 @@
 #include "app/common.h"
 
 #include <cstdio>
+#include <filesystem>
+
+#include "eval/cuda_probe.h"
+#include "eval/evaluator.h"
 
 namespace kevolve::app {
 
@@ -31,6 +35,24 @@ Json EvalResultToJson(const EvalResult& r) {
     j["reason"] = r.reason;
   }
   return j;
+}
+
+std::vector<std::string> CudaProbeArgv() {
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  return {ec ? std::string("kevolve") : self, "doctor", "--cuda-here"};
+}
+
+Status CheckGpuEvaluations(const EvaluatorConfig& config) {
+  if (!config.gpu) return Status::Ok();
+  KEVOLVE_ASSIGN_OR_RETURN(const eval::SandboxMode mode, eval::ResolveSandboxMode(config.sandbox));
+  Result<eval::CudaSeen> seen = eval::LookAtCudaInside(mode, CudaProbeArgv());
+  if (!seen.ok()) {
+    return Status::FailedPrecondition(
+        "evaluator.gpu is true but the CUDA probe could not run inside the sandbox: " +
+        seen.status().message() + " (`kevolve doctor TASK` says more)");
+  }
+  return eval::CheckGpusForEvaluator(config, mode, *seen);
 }
 
 }  // namespace kevolve::app

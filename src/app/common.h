@@ -2,7 +2,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "config/config.h"
 #include "core/json.h"
 #include "core/program.h"
 #include "core/status.h"
@@ -20,5 +22,14 @@ inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM; `kev
 int Fail(const Status& status);
 
 Json EvalResultToJson(const EvalResult& r);
+
+// Where evaluator.gpu is true: runs this binary's CUDA probe (`kevolve doctor --cuda-here`)
+// inside the sandbox evaluations will get, and refuses (FailedPrecondition, saying what CUDA
+// said and what to do) when CUDA does not start there or evaluator.devices names a GPU that is
+// not there. OK at once when evaluator.gpu is false. Called before a run's first evaluation.
+Status CheckGpuEvaluations(const EvaluatorConfig& config);
+
+// The argv of the CUDA probe: this binary, by absolute path, and `doctor --cuda-here`.
+std::vector<std::string> CudaProbeArgv();
 
 }  // namespace kevolve::app

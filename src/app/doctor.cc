@@ -17,6 +17,7 @@
 #include "config/load.h"
 #include "core/files.h"
 #include "core/text.h"
+#include "eval/cuda_probe.h"
 #include "eval/defences.h"
 #include "eval/evaluator.h"
 #include "eval/isolation_probe.h"
@@ -29,6 +30,7 @@ struct DoctorFlags {
   std::vector<std::string> sets;
   bool json = false;
   bool eval = false;  // also evaluate the task's initial program in the mode in force
+  bool cuda_here = false;  // only print what CUDA sees in this process (the sandboxed probe)
 };
 
 // The mode `sandbox` resolves to here, and why, in one line.
@@ -154,6 +156,45 @@ Json SeenJson(const Result<eval::IsolationSeen>& seen) {
               {"system_writable", seen->system_writable}};
 }
 
+Json CudaJson(const eval::CudaSeen& seen) {
+  Result<Json> json = ParseJson(eval::CudaSeenJson(seen));
+  return json.ok() ? *json : Json{{"error", "unreadable"}};
+}
+
+// What CUDA says in this process and inside the sandbox of each mode that can run here.
+Json CudaReport(const eval::SandboxCapabilities& caps) {
+  Json report{{"here", CudaJson(eval::LookAtCudaHere())}};
+  std::vector<eval::SandboxMode> modes = {eval::SandboxMode::kProcess};
+  if (caps.bwrap) modes.push_back(eval::SandboxMode::kBwrap);
+  for (eval::SandboxMode mode : modes) {
+    Result<eval::CudaSeen> seen = eval::LookAtCudaInside(mode, CudaProbeArgv());
+    report[ModeName(mode)] =
+        seen.ok() ? CudaJson(*seen) : Json{{"started", false}, {"error", seen.status().message()}};
+  }
+  return report;
+}
+
+void PrintCuda(const Json& cuda) {
+  std::printf("\nCUDA (what cuInit and the GPU list say; a GPU task needs it inside its sandbox):\n");
+  for (const std::string where : {"here", "process", "bwrap"}) {
+    if (!cuda.contains(where)) continue;
+    const Json& seen = cuda[where];
+    const std::string label = where == "here" ? "this process" : "sandbox " + where;
+    if (!seen.value("started", false)) {
+      std::printf("  %-16s does not start: %s\n", label.c_str(),
+                  seen.value("error", std::string()).c_str());
+      continue;
+    }
+    std::string gpus;
+    for (const Json& g : seen["gpus"]) {
+      gpus += (gpus.empty() ? "" : "; ") + std::to_string(g.value("index", 0)) + " " +
+              g.value("name", std::string()) + " " + std::to_string(g.value("memory_mb", 0) / 1024) +
+              " GiB";
+    }
+    std::printf("  %-16s starts; GPUs: %s\n", label.c_str(), gpus.empty() ? "none" : gpus.c_str());
+  }
+}
+
 void PrintText(const Json& report) {
   std::printf("kevolve doctor: evaluator isolation on this machine\n\n%s\n\n",
               report["capabilities"].get<std::string>().c_str());
@@ -192,11 +233,16 @@ void PrintText(const Json& report) {
                   r["reason"].get<std::string>().c_str());
     }
   }
+  if (report.contains("cuda")) PrintCuda(report["cuda"]);
   for (const Json& w : report["warnings"])
     std::printf("\nwarning: %s\n", w.get<std::string>().c_str());
 }
 
 int RunDoctor(const DoctorFlags& flags) {
+  if (flags.cuda_here) {
+    std::printf("%s\n", eval::CudaSeenJson(eval::LookAtCudaHere()).c_str());
+    return kExitOk;
+  }
   Result<Config> config = DoctorConfig(flags);
   if (!config.ok()) return Fail(config.status());
   const eval::SandboxCapabilities& caps = eval::DetectSandbox();
@@ -232,6 +278,16 @@ int RunDoctor(const DoctorFlags& flags) {
     }
   }
   report["seen_from_inside"] = SeenJson(eval::LookFromInside(choice.mode, places, binds));
+  report["cuda"] = CudaReport(caps);
+  if (!flags.task.empty() && config->evaluator.gpu && choice.problem.ok()) {
+    const Json& seen = report["cuda"][ModeName(choice.mode)];
+    if (Result<eval::CudaSeen> parsed = eval::ParseCudaSeen(DumpJson(seen)); parsed.ok()) {
+      if (Status gpus = eval::CheckGpusForEvaluator(config->evaluator, choice.mode, *parsed);
+          !gpus.ok() && task_error.ok()) {
+        task_error = gpus;
+      }
+    }
+  }
   if (flags.json) {
     std::printf("%s\n", DumpJson(report, 2).c_str());
   } else {
@@ -256,6 +312,9 @@ Command AddDoctorCommand(CLI::App& app) {
   cmd->add_flag("--json", flags->json, "Print the report as JSON");
   cmd->add_flag("--eval", flags->eval,
                 "Also evaluate the task's initial program in the sandbox in force");
+  cmd->add_flag("--cuda-here", flags->cuda_here,
+                "Only print, as one JSON line, whether CUDA starts in this process and which "
+                "GPUs it sees (what kevolve runs inside the sandbox to check a GPU task)");
   return [flags]() -> int { return RunDoctor(*flags); };
 }
 

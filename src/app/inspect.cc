@@ -203,6 +203,7 @@ Command AddEvalCommand(CLI::App& app) {
       if (!s.ok()) return Fail(s);
     }
     if (Status s = ValidateConfig(*config); !s.ok()) return Fail(s);
+    if (Status gpus = CheckGpuEvaluations(config->evaluator); !gpus.ok()) return Fail(gpus);
     auto code = ReadFile(*file);
     if (!code.ok()) return Fail(code.status());
     auto scratch = MakeTempDir("/tmp", "kevolve-eval-");

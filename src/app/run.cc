@@ -189,6 +189,7 @@ Command AddRunCommand(CLI::App& app) {
         return Fail(templates.status());
       }
     }
+    if (Status gpus = CheckGpuEvaluations(config->evaluator); !gpus.ok()) return Fail(gpus);
     const std::string yaml = ConfigToYaml(*config);
     std::fprintf(stderr, "effective config:\n%s\n", yaml.c_str());
     ProgressLine line;
@@ -224,6 +225,9 @@ Command AddResumeCommand(CLI::App& app) {
     ProgressLine line;
     auto engine = engine::Engine::Resume(*paths, EnvWithProgress(line), *iterations, overrides);
     if (!engine.ok()) return Fail(engine.status());
+    if (Status gpus = CheckGpuEvaluations((*engine)->config().evaluator); !gpus.ok()) {
+      return Fail(gpus);
+    }
     const int code = Drive(**engine);
     line.Finish();
     return code;
@@ -270,6 +274,7 @@ Command AddReplayCommand(CLI::App& app) {
     config.run.output_dir =
         into->empty() ? std::filesystem::path(paths->dir).parent_path().string() : *into;
     if (Status s = ValidateConfig(config); !s.ok()) return Fail(s);
+    if (Status gpus = CheckGpuEvaluations(config.evaluator); !gpus.ok()) return Fail(gpus);
     ProgressLine line;
     engine::EngineEnv env = EnvWithProgress(line);
     env.extra_meta["replay_of"] = paths->dir;

@@ -14,6 +14,7 @@
 #include "core/files.h"
 #include "core/log.h"
 #include "core/text.h"
+#include "eval/cuda_probe.h"
 #include "eval/protocol.h"
 #include "eval/sandbox_internal.h"
 
@@ -132,7 +133,9 @@ Status ValidateConfig(const EvaluatorConfig& config) {
   return Status::Ok();
 }
 
-Result<SandboxMode> ChooseMode(const std::string& name) {
+}  // namespace
+
+Result<SandboxMode> ResolveSandboxMode(const std::string& name) {
   if (name == "process") return SandboxMode::kProcess;
   const SandboxCapabilities& caps = DetectSandbox();
   if (name == "auto") return caps.bwrap ? SandboxMode::kBwrap : SandboxMode::kProcess;
@@ -148,6 +151,8 @@ Result<SandboxMode> ChooseMode(const std::string& name) {
                                  (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)") +
                                  "; one of auto, process, bwrap");
 }
+
+namespace {
 
 // Checks that the first command word names something that exists, when it can be known now.
 Status CheckCommandExists(const EvaluatorConfig& config, const std::string& task_dir,
@@ -188,17 +193,6 @@ Result<std::vector<std::string>> ResolveReadPaths(const std::vector<std::string>
     resolved.push_back(absolute);
   }
   return resolved;
-}
-
-std::vector<std::string> GpuNodes() {
-  std::vector<std::string> nodes;
-  std::error_code ec;
-  for (fs::directory_iterator it("/dev", ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (StartsWith(name, "nvidia")) nodes.push_back(it->path().string());
-  }
-  std::sort(nodes.begin(), nodes.end());
-  return nodes;
 }
 
 // Makes every folder below `path` writable and searchable, so a candidate that chmod-ed its
@@ -266,7 +260,7 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
   if (options.uid_base == 0) {
     options.uid_base = kUidFloor + static_cast<uint32_t>(getpid()) % kProcessBands * kSlotsPerProcess;
   }
-  KEVOLVE_ASSIGN_OR_RETURN(const SandboxMode mode, ChooseMode(config.sandbox));
+  KEVOLVE_ASSIGN_OR_RETURN(const SandboxMode mode, ResolveSandboxMode(config.sandbox));
   if (internal::ProbeNamespaces().can_switch_uid) {
     // The slot uids must be able to pass through to their own folders.
     std::error_code ec;
@@ -280,7 +274,7 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
   KEVOLVE_RETURN_IF_ERROR(CheckCommandExists(config, options.task_dir, inherited));
   KEVOLVE_ASSIGN_OR_RETURN(std::vector<std::string> read_paths,
                            ResolveReadPaths(config.read_paths, options.task_dir));
-  std::vector<std::string> gpu_nodes = config.gpu ? GpuNodes() : std::vector<std::string>{};
+  std::vector<std::string> gpu_nodes = config.gpu ? GpuDeviceNodes() : std::vector<std::string>{};
   std::vector<std::string> ro_binds = {options.task_dir};
   ro_binds.insert(ro_binds.end(), read_paths.begin(), read_paths.end());
   auto evaluator = std::unique_ptr<Evaluator>(new Evaluator(

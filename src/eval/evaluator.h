@@ -18,6 +18,11 @@
 
 namespace kevolve::eval {
 
+// The sandbox mode evaluator.sandbox puts in force here: process, or bwrap (also for "auto"
+// where bwrap can run). Errors: InvalidArgument (unknown name, with the nearest one),
+// FailedPrecondition ("bwrap" where bwrap cannot run, saying why).
+Result<SandboxMode> ResolveSandboxMode(const std::string& name);
+
 struct EvaluatorOptions {
   std::string task_dir;      // the task folder: {task}, and where relative command words resolve
   std::string scratch_root;  // per-evaluation folders are created (and removed) below it

@@ -49,26 +49,30 @@ IsolationSeen Parse(const std::string& text) {
 
 }  // namespace
 
+Result<ProcessOutcome> RunProbe(SandboxSpec spec, uint32_t uid) {
+  KEVOLVE_ASSIGN_OR_RETURN(spec.workdir, MakeTempDir("/tmp", "kevolve-probe-"));
+  if (DetectSandbox().can_switch_uid) {
+    spec.run_as_uid = uid;
+    if (chown(spec.workdir.c_str(), uid, uid) != 0) {
+      (void)RemoveTree(spec.workdir);
+      return Status::Unavailable("cannot hand " + spec.workdir + " to the probe uid");
+    }
+  }
+  Result<ProcessOutcome> outcome = RunSandboxed(spec);
+  (void)RemoveTree(spec.workdir);
+  return outcome;
+}
+
 Result<IsolationSeen> LookFromInside(SandboxMode mode, const std::vector<std::string>& places,
                                      const std::vector<std::string>& ro_binds) {
-  KEVOLVE_ASSIGN_OR_RETURN(const std::string workdir, MakeTempDir("/tmp", "kevolve-doctor-"));
   SandboxSpec spec;
   spec.argv = {"/bin/bash", "-c", kScript, "kevolve-doctor"};
   spec.argv.insert(spec.argv.end(), places.begin(), places.end());
-  spec.workdir = workdir;
   spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin"};
   spec.timeout_ms = 10'000;
   spec.mode = mode;
   spec.ro_binds = ro_binds;
-  if (DetectSandbox().can_switch_uid) {
-    spec.run_as_uid = kLookUid;
-    if (chown(workdir.c_str(), kLookUid, kLookUid) != 0) {
-      (void)RemoveTree(workdir);
-      return Status::Unavailable("cannot hand " + workdir + " to the probe uid");
-    }
-  }
-  Result<ProcessOutcome> outcome = RunSandboxed(spec);
-  (void)RemoveTree(workdir);
+  Result<ProcessOutcome> outcome = RunProbe(std::move(spec), kLookUid);
   KEVOLVE_RETURN_IF_ERROR(outcome.status());
   if (outcome->exit_code != 0 || outcome->stdout_text.find("uid: ") != 0) {
     return Status::Internal("the look from inside failed: " +

@@ -19,6 +19,11 @@ struct IsolationSeen {
   bool system_writable = false;         // it could create a file in /etc (removed again)
 };
 
+// Runs `spec` as a probe of the sandbox: in a fresh folder below /tmp (spec.workdir; removed
+// afterwards), as `uid` where this process can switch uids. Errors: those of RunSandboxed,
+// Unavailable when the folder cannot be made or handed to `uid`. Thread-safe.
+Result<ProcessOutcome> RunProbe(SandboxSpec spec, uint32_t uid);
+
 // Runs the look in `mode` (as an unprivileged probe uid where this process can switch uids),
 // asking about each of `places` (absolute paths). `ro_binds` are what an evaluation would get
 // bound read-only under bwrap (the task folder, evaluator.read_paths). Takes tens of

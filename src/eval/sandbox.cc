@@ -94,6 +94,7 @@ struct Launch {
   unsigned long clone_flags = 0;
   bool pid_namespace = false;
   bool net_namespace = false;
+  bool own_proc = false;  // a mount namespace with the PID namespace's own /proc
   bool switch_user = false;
   // Process mode as another uid: the shared temporary folders are watched for its files too.
   bool watch_shared_tmp = false;
@@ -207,6 +208,10 @@ Result<Launch> PrepareLaunch(const SandboxSpec& spec, const internal::NamespaceS
     // (bwrap makes its own user namespace, which it cannot do as the unmapped user of ours.)
     launch.clone_flags = CLONE_NEWUSER | CLONE_NEWPID;
     launch.pid_namespace = true;
+  }
+  if (launch.pid_namespace && support.own_proc) {
+    launch.clone_flags |= CLONE_NEWNS;
+    launch.own_proc = true;
   }
   if (launch.pid_namespace && support.network_namespace) {
     // No network but a loopback device, and System V IPC objects that die with the run.
@@ -427,6 +432,7 @@ Status SetupError(const ChildReport& report, const SandboxSpec& spec, const Laun
     case ChildStep::kNoNewPrivs:
     case ChildStep::kSeccomp:
     case ChildStep::kLandlock:
+    case ChildStep::kMountProc:
       return Status::FailedPrecondition(std::string("sandbox setup failed: ") +
                                         internal::ChildStepName(step) + ": " + why);
     default:
@@ -474,6 +480,7 @@ internal::ChildPlan MakePlan(const SandboxSpec& spec, const Launch& launch,
   plan.gid = launch.gid;
   plan.pid_namespace = launch.pid_namespace;
   plan.net_namespace = launch.net_namespace;
+  plan.own_proc = launch.own_proc;
   plan.parent_pid = getpid();
   plan.stdin_fd = pipes.dev_null.get();
   plan.stdout_fd = pipes.out_write.get();
@@ -481,6 +488,7 @@ internal::ChildPlan MakePlan(const SandboxSpec& spec, const Launch& launch,
   plan.report_fd = pipes.report_write.get();
   plan.seccomp = launch.seccomp;
   plan.landlock_fd = landlock_fd;
+  plan.proc_access = launch.landlock ? launch.landlock->proc_access : 0;
   return plan;
 }
 

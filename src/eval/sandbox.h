@@ -59,6 +59,10 @@ struct SandboxCapabilities {
   // Process mode too gets its own network and IPC namespaces (no network but a loopback device;
   // System V objects die with the evaluation). Needs a namespaced containment.
   bool network_namespace = false;
+  // A namespaced process mode mounts the PID namespace's own /proc (in its own mount
+  // namespace), so /proc numbers processes and threads as they number themselves; without it
+  // the CUDA driver cannot start there (error 304).
+  bool own_proc = false;
   // Process mode is confined by Landlock where the kernel has it (this is its ABI version; 0:
   // not available): the evaluation may read only what bwrap would show it and write only its
   // scratch folder and /dev/shm (docs/protocol.md, "Modes").

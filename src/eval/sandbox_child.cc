@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
@@ -322,6 +323,14 @@ void BringLoopbackUp() {
   if (ParentGone(plan)) _exit(127);
   if (!plan.pid_namespace) prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   if (plan.net_namespace) BringLoopbackUp();
+  if (plan.own_proc) {
+    if (!MountOwnProc()) FailSetup(kReportFd, ChildStep::kMountProc, errno);
+    // The ruleset's /proc rule names the host's procfs, which the new one now covers.
+    if (plan.landlock_fd >= 0 && plan.proc_access != 0) {
+      const int error = AllowBeneath(kLandlockFd, "/proc", plan.proc_access);
+      if (error != 0) FailSetup(kReportFd, ChildStep::kMountProc, error > 0 ? error : ENOENT);
+    }
+  }
   const pid_t self = static_cast<pid_t>(syscall(SYS_getpid));
   const pid_t evaluator = RawClone(0);
   if (evaluator < 0) FailSetup(kReportFd, ChildStep::kFork, errno);
@@ -345,6 +354,7 @@ const char* ChildStepName(ChildStep step) {
     case ChildStep::kLandlock: return "landlock_restrict_self";
     case ChildStep::kChdir: return "chdir";
     case ChildStep::kExec: return "execve";
+    case ChildStep::kMountProc: return "mounting the namespace's /proc";
   }
   return "unknown step";
 }
@@ -353,6 +363,11 @@ pid_t RawClone(unsigned long flags) {
   // No new stack: like fork, the child continues on a copy of this one.
   return static_cast<pid_t>(syscall(SYS_clone, flags | static_cast<unsigned long>(SIGCHLD),
                                     nullptr, nullptr, nullptr, nullptr));
+}
+
+bool MountOwnProc() {
+  if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return false;
+  return mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) == 0;
 }
 
 pid_t StartSupervisor(const ChildPlan& plan, unsigned long clone_flags) {

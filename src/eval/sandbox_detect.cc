@@ -92,6 +92,12 @@ NamespaceSupport Probe() {
   } else {
     support.containment = Containment::kProcessGroup;
   }
+  if (support.containment == Containment::kPidNamespaceAndUid) {
+    support.own_proc = ProbeChild(CLONE_NEWPID | CLONE_NEWNS, [] { return MountOwnProc() ? 0 : 1; });
+  } else if (support.containment == Containment::kUserAndPidNamespace) {
+    support.own_proc = ProbeChild(CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS,
+                                  [] { return MountOwnProc() ? 0 : 1; });
+  }
   ProbeConfinement(&support);
   return support;
 }
@@ -110,6 +116,7 @@ SandboxCapabilities Detect() {
   caps.can_switch_uid = support.can_switch_uid;
   caps.containment = support.containment;
   caps.network_namespace = support.network_namespace;
+  caps.own_proc = support.own_proc;
   caps.landlock_abi = support.landlock_abi;
   caps.unix_socket_filter = support.unix_socket_filter;
   caps.bwrap_path = BwrapPath();
@@ -231,6 +238,14 @@ std::string SandboxCapabilities::Describe() const {
                 "loopback device)"
               : "NOT cut (no namespaces here: process-mode evaluations reach the network; use "
                 "sandbox: bwrap)";
+  if (containment == Containment::kPidNamespaceAndUid ||
+      containment == Containment::kUserAndPidNamespace) {
+    text += "\n/proc in process mode: ";
+    text += own_proc ? "the PID namespace's own (it shows only the evaluation's processes)"
+                     : "the host's (no mount namespace here: it shows every process, numbered as "
+                       "the host sees them, and CUDA does not start in process mode; use "
+                       "sandbox: bwrap for GPU tasks)";
+  }
   text += "\nfiles in process mode: ";
   if (landlock_abi > 0) {
     text += "landlock ABI " + std::to_string(landlock_abi) +

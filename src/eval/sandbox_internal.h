@@ -33,6 +33,7 @@ enum class ChildStep : int32_t {
   kLandlock,
   kChdir,
   kExec,
+  kMountProc,
 };
 const char* ChildStepName(ChildStep step);
 
@@ -70,6 +71,8 @@ struct ChildPlan {
   gid_t gid = 0;
   bool pid_namespace = false;  // the supervisor is PID 1 of a new PID namespace
   bool net_namespace = false;  // ... and of new network namespace: bring its loopback up
+  // ... and of a new mount namespace: mount the PID namespace's own /proc (MountOwnProc).
+  bool own_proc = false;
   pid_t parent_pid = 0;        // getpid() of kevolve, to notice that it died before PDEATHSIG
   // The parent's descriptors; the supervisor moves them to 0 (stdin), 1, 2 and 3 (report).
   int stdin_fd = -1;
@@ -81,6 +84,7 @@ struct ChildPlan {
   // ruleset to enforce (-1: none; the supervisor keeps it as descriptor 4 until then).
   const struct sock_fprog* seccomp = nullptr;
   int landlock_fd = -1;
+  uint64_t proc_access = 0;  // with own_proc: LandlockPlan::proc_access, for the new /proc
 };
 
 // clone(2) without glibc's fork bookkeeping: the child is a copy that must stay
@@ -92,6 +96,14 @@ pid_t RawClone(unsigned long flags);
 // the child never returns. REQUIRES: every signal is blocked in the calling thread (the child
 // must not run a handler of this process before it has reset them).
 pid_t StartSupervisor(const ChildPlan& plan, unsigned long clone_flags);
+
+// In PID 1 of a new PID namespace that has a new mount namespace: makes the mounts private
+// (nothing propagates back) and mounts a procfs of this PID namespace over /proc, so that /proc
+// numbers processes and threads as they number themselves (getpid, gettid). Without it
+// /proc/self/task/<gettid()> names a thread of the host or none, and the CUDA driver, which
+// names its threads there as it starts, fails with error 304. Async-signal-safe; false with
+// errno on failure.
+bool MountOwnProc();
 
 // What this machine lets the sandbox do, probed once with short-lived children
 // (sandbox_detect.cc). Thread-safe.
@@ -105,6 +117,9 @@ struct NamespaceSupport {
   int landlock_abi = 0;
   // UnixSocketFilter() installs in a child and refuses socket(AF_UNIX) there.
   bool unix_socket_filter = false;
+  // The containment's PID namespace can have a /proc of its own (a new mount namespace and
+  // MountOwnProc worked in a probe child).
+  bool own_proc = false;
 };
 const NamespaceSupport& ProbeNamespaces();
 
@@ -150,11 +165,19 @@ struct LandlockPlan {
   uint64_t handled_net = 0;  // TCP bind and connect, denied, where there is no network namespace
   uint64_t scoped = 0;       // abstract Unix sockets and signals: only within the evaluation
   std::vector<LandlockRule> rules;
+  // What the rules allow below /proc; granted again on a PID namespace's own /proc, which is
+  // mounted after the rules were made (ChildPlan::own_proc).
+  uint64_t proc_access = 0;
 };
 
 // Pure. `command` is the resolved argv[0]; `abi` >= 1.
 LandlockPlan PlanLandlock(const SandboxSpec& spec, const std::string& command, int abi,
                           bool net_namespace);
+
+// Adds a rule to `ruleset` allowing `access` beneath `path` (file rights only when it is not a
+// folder). Returns 0, -1 when `path` does not exist, or the errno of the refusal.
+// Async-signal-safe.
+int AllowBeneath(int ruleset, const char* path, uint64_t access);
 
 // Creates the ruleset of `plan` (close-on-exec descriptor, owned by the caller). Rule paths that
 // do not exist are skipped. Errors: Unavailable (the kernel refused the ruleset or a rule).

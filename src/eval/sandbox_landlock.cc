@@ -199,7 +199,8 @@ LandlockPlan PlanLandlock(const SandboxSpec& spec, const std::string& command, i
   // Its own processes need /proc/self; the rest of /proc is guarded by uids and ptrace rules
   // (Landlock adds: no ptrace of processes outside the evaluation). The CUDA driver fails to
   // start unless it may also write there.
-  allow("/proc", spec.gpu ? kRead | kFsWriteFile | kFsTruncate : kRead);
+  plan.proc_access = (spec.gpu ? kRead | kFsWriteFile | kFsTruncate : kRead) & plan.handled_fs;
+  allow("/proc", plan.proc_access);
   for (const char* device : kDevices) allow(device, kDevice | kFsReadDir);
   for (const std::string& device : spec.dev_binds) allow(device, kDevice | kFsReadDir);
   if (spec.gpu) allow("/sys", kRead);
@@ -209,6 +210,27 @@ LandlockPlan PlanLandlock(const SandboxSpec& spec, const std::string& command, i
   allow("/dev/shm", writable);
   if (!spec.workdir.empty()) allow(spec.workdir, writable);
   return plan;
+}
+
+int AllowBeneath(int ruleset, const char* path, uint64_t access) {
+#ifdef SYS_landlock_add_rule
+  const int fd = open(path, O_PATH | O_CLOEXEC);
+  if (fd < 0) return -1;  // not on this machine: nothing to allow
+  struct stat st = {};
+  PathBeneathAttr beneath;
+  beneath.allowed_access = access;
+  if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) beneath.allowed_access &= kFileRights;
+  beneath.parent_fd = fd;
+  const long added = beneath.allowed_access == 0
+                         ? 0
+                         : syscall(SYS_landlock_add_rule, ruleset, kRulePathBeneath, &beneath, 0U);
+  const int error = errno;
+  close(fd);
+  return added == 0 ? 0 : error;
+#else
+  (void)ruleset, (void)path, (void)access;
+  return ENOSYS;
+#endif
 }
 
 Result<int> CreateLandlockRuleset(const LandlockPlan& plan) {
@@ -221,19 +243,8 @@ Result<int> CreateLandlockRuleset(const LandlockPlan& plan) {
                                std::strerror(errno));
   }
   for (const LandlockRule& rule : plan.rules) {
-    const int fd = open(rule.path.c_str(), O_PATH | O_CLOEXEC);
-    if (fd < 0) continue;  // not on this machine: nothing to allow
-    struct stat st = {};
-    PathBeneathAttr beneath;
-    beneath.allowed_access = rule.access;
-    if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) beneath.allowed_access &= kFileRights;
-    beneath.parent_fd = fd;
-    const long added = beneath.allowed_access == 0 ? 0
-                                                   : syscall(SYS_landlock_add_rule, ruleset,
-                                                             kRulePathBeneath, &beneath, 0U);
-    const int error = errno;
-    close(fd);
-    if (added != 0) {
+    const int error = AllowBeneath(ruleset, rule.path.c_str(), rule.access);
+    if (error > 0) {
       close(ruleset);
       return Status::Unavailable("landlock: cannot allow " + rule.path + ": " +
                                  std::strerror(error));

@@ -156,6 +156,48 @@ TEST_F(E2eTest, UnknownConfigKeyIsAUsageErrorThatSuggestsTheKey) {
   EXPECT_NE(run.err.find("did you mean 'run.iterations'"), std::string::npos) << run.err;
 }
 
+// A GPU task on a machine where CUDA cannot start inside the sandbox: one clear error before the
+// run folder exists, not a run of failed evaluations. (On a GPU machine the probe starts CUDA, and
+// this is the GPU tests' business.)
+TEST_F(E2eTest, AGpuTaskWhereCudaCannotStartIsRefusedBeforeTheRun) {
+  auto here = RunCommand({KevolveBinary(), "doctor", "--cuda-here"});
+  ASSERT_EQ(here.exit_code, 0) << here.err;
+  if (here.out.find("\"started\":true") != std::string::npos) {
+    GTEST_SKIP() << "CUDA starts on this machine: " << here.out;
+  }
+  auto run = RunCommand({KevolveBinary(), "run", kToy, "-n", "5", "-o", out_, "--set",
+                         "evaluator.gpu=true"});
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("evaluator.gpu is true but CUDA does not start inside the sandbox"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("set evaluator.gpu: false"), std::string::npos) << run.err;
+  EXPECT_TRUE(RunCommand({"/bin/sh", "-c", "ls -d " + out_ + "/*/"}).out.empty())
+      << "a run folder was created";
+  auto eval = RunCommand({KevolveBinary(), "eval", kToy, kToy + "/initial_program.py", "--set",
+                          "evaluator.gpu=true"});
+  EXPECT_EQ(eval.exit_code, 3) << eval.err;
+}
+
+TEST_F(E2eTest, DoctorSaysWhetherCudaStartsInEachSandboxMode) {
+  auto r = RunCommand({KevolveBinary(), "doctor", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = ParseJson(r.out);
+  ASSERT_TRUE(j.ok()) << r.out;
+  ASSERT_TRUE((*j).contains("cuda")) << r.out;
+  for (const char* where : {"here", "process"}) {
+    ASSERT_TRUE((*j)["cuda"].contains(where)) << r.out;
+    const Json& seen = (*j)["cuda"][where];
+    EXPECT_TRUE(seen["started"].is_boolean()) << seen.dump();
+    // Either CUDA started and lists its GPUs, or it says why not.
+    EXPECT_TRUE(seen["started"].get<bool>() ? seen["gpus"].is_array()
+                                            : !seen["error"].get<std::string>().empty())
+        << seen.dump();
+  }
+  // Inside the sandbox it says the same as outside, where nothing in the sandbox stops CUDA.
+  EXPECT_EQ((*j)["cuda"]["here"]["started"], (*j)["cuda"]["process"]["started"]) << r.out;
+}
+
 TEST_F(E2eTest, EvalPrintsTheResultOfOneProgram) {
   auto r = RunCommand({KevolveBinary(), "eval", kToy, kToy + "/initial_program.py"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

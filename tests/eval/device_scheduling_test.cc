@@ -124,18 +124,19 @@ TEST_F(DeviceSchedulingTest, ExclusiveStagesNeverShareAGpuAndEveryGpuServesAtOnc
 }
 
 TEST_F(DeviceSchedulingTest, WaitingForAGpuIsNotPartOfTheStagesDeadline) {
-  // Three timing stages of 0.6 s on one GPU with a 1 s deadline: the last waits about 1.2 s.
-  auto pool = MakePool(Config({"0"}, 3, 1.0));
+  // Four timing stages of 0.5 s on one GPU with a 1.5 s deadline: the last waits for three
+  // holds, at least 1.5 s, and still has its whole deadline.
+  auto pool = MakePool(Config({"0"}, 4, 1.5));
   ASSERT_NE(pool, nullptr);
-  for (int i = 1; i <= 3; ++i) pool->Submit(EvalJob{i, "0.6", 0});
-  const std::map<int64_t, EvalResult> results = Collect(*pool, 3);
-  ASSERT_EQ(results.size(), 3u);
+  for (int i = 1; i <= 4; ++i) pool->Submit(EvalJob{i, "0.5", 0});
+  const std::map<int64_t, EvalResult> results = Collect(*pool, 4);
+  ASSERT_EQ(results.size(), 4u);
   int64_t longest_wait_ms = 0;
   for (const auto& [ticket, r] : results) {
     EXPECT_TRUE(r.valid) << "ticket " << ticket << ": " << r.reason;
     longest_wait_ms = std::max(longest_wait_ms, r.device_wait_ms);
   }
-  EXPECT_GE(longest_wait_ms, 1000);
+  EXPECT_GE(longest_wait_ms, 1500);
 }
 
 TEST_F(DeviceSchedulingTest, ATimedOutHolderFreesItsGpuForTheNext) {

@@ -119,7 +119,6 @@ TEST(SandboxTest, GpuModeCapsDataInsteadOfAddressSpace) {
 TEST(SandboxTest, OwnSessionAndInANamespaceNotPidOne) {
   TempDir dir;
   // Field 6 of /proc/self/stat is the session id; a session leader's equals its pid (field 1).
-  // (/proc is the host's here, so both are numbered as the host sees them.)
   const ProcessOutcome o = RunOk(
       Bash("read -r -a f < /proc/self/stat; [ \"${f[5]}\" = \"${f[0]}\" ] && echo leader; echo $$", dir));
   ASSERT_TRUE(StartsWith(o.stdout_text, "leader\n")) << o.stdout_text;
@@ -127,6 +126,20 @@ TEST(SandboxTest, OwnSessionAndInANamespaceNotPidOne) {
   if (Namespaced()) {
     EXPECT_EQ(o.stdout_text, "leader\n2\n");
   }
+}
+
+// The CUDA driver names its threads through /proc/self/task/<gettid()>/comm as it starts; in a
+// PID namespace that sees the host's /proc, that path names another thread or none, and cuInit
+// fails with error 304 ("OS call failed"). The namespace gets a /proc of its own.
+TEST(SandboxTest, InANamespaceProcNumbersProcessesAsTheyNumberThemselves) {
+  if (!Namespaced()) GTEST_SKIP() << "no PID namespace here";
+  TempDir dir;
+  const ProcessOutcome o = RunOk(Bash(
+      "[ -d /proc/self/task/$$ ] && echo own-task; [ -d /proc/1 ] && echo supervisor; "
+      "grep -q '^Pid:.2$' /proc/$$/status && echo readable; "
+      "n=$(ls /proc | grep -c '^[0-9]'); [ $n -ge 2 ] && [ $n -lt 10 ] && echo only-ours || echo $n",
+      dir));
+  EXPECT_EQ(o.stdout_text, "own-task\nsupervisor\nreadable\nonly-ours\n") << o.stderr_text;
 }
 
 TEST(SandboxTest, DeadlineTerminatesTheWholeTree) {
