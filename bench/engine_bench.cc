@@ -87,7 +87,7 @@ int Measure(int64_t before, int64_t measured) {
   std::atomic<bool> no_stop{false};
   engine::RunPaths paths;
   {
-    auto engine = engine::Engine::Start(*config, ConfigToYaml(*config), env);
+    auto engine = engine::Engine::Start(*config, env);
     if (!engine.ok() || !(*engine)->Run(no_stop).ok()) {
       std::fprintf(stderr, "growing the run failed\n");
       return 1;

@@ -69,13 +69,7 @@ Result<Config> DoctorConfig(const DoctorFlags& flags) {
   if (!flags.task.empty()) {
     KEVOLVE_ASSIGN_OR_RETURN(config, LoadTaskConfig(flags.task));
   }
-  for (const std::string& kv : flags.sets) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos) {
-      return Status::InvalidArgument("--set '" + kv + "' must look like key.path=value");
-    }
-    KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, kv.substr(0, eq), kv.substr(eq + 1)));
-  }
+  KEVOLVE_RETURN_IF_ERROR(ApplyOverrides(config, flags.sets));
   if (!flags.task.empty()) {
     KEVOLVE_RETURN_IF_ERROR(ValidateConfig(config));
   } else if (const std::string& mode = config.evaluator.sandbox;

@@ -195,13 +195,7 @@ Command AddEvalCommand(CLI::App& app) {
   return [task, file, sets]() -> int {
     auto config = LoadTaskConfig(*task);
     if (!config.ok()) return Fail(config.status());
-    for (const std::string& kv : *sets) {
-      const size_t eq = kv.find('=');
-      Status s = eq == std::string::npos
-                     ? Status::InvalidArgument("--set '" + kv + "' must look like key.path=value")
-                     : ApplyOverride(*config, kv.substr(0, eq), kv.substr(eq + 1));
-      if (!s.ok()) return Fail(s);
-    }
+    if (Status s = ApplyOverrides(*config, *sets); !s.ok()) return Fail(s);
     if (Status s = ValidateConfig(*config); !s.ok()) return Fail(s);
     if (Status gpus = CheckGpuEvaluations(config->evaluator); !gpus.ok()) return Fail(gpus);
     auto code = ReadFile(*file);

@@ -12,6 +12,7 @@
 #include "core/files.h"
 #include "engine/engine.h"
 #include "engine/llm_proposer.h"
+#include "eval/evaluator.h"
 #include "llm/llm.h"
 #include "store/store.h"
 
@@ -75,20 +76,6 @@ Status ApplyLlmFlags(const RunFlags& f, Config& config) {
   return Status::Ok();
 }
 
-std::vector<std::pair<std::string, std::string>> SplitSets(const std::vector<std::string>& sets,
-                                                          Status* status) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& kv : sets) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos) {
-      *status = Status::InvalidArgument("--set '" + kv + "' must look like key.path=value");
-      return {};
-    }
-    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-  }
-  return out;
-}
-
 // Flags and their KEVOLVE_* twins override the task's kevolve.yaml (flag > environment > file).
 Status ApplyFlags(const RunFlags& f, Config& config) {
   if (f.iterations > 0) {
@@ -103,21 +90,31 @@ Status ApplyFlags(const RunFlags& f, Config& config) {
     KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, "run.output_dir", f.output_dir));
   }
   KEVOLVE_RETURN_IF_ERROR(ApplyLlmFlags(f, config));
-  for (const std::string& kv : f.sets) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos) {
-      return Status::InvalidArgument("--set '" + kv + "' must look like key.path=value");
-    }
-    KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, kv.substr(0, eq), kv.substr(eq + 1)));
-  }
-  // The baselines search from one parent at a time; islands would only split their budget.
-  if (config.run.strategy != "evolve") config.database.islands = 1;
+  KEVOLVE_RETURN_IF_ERROR(ApplyOverrides(config, f.sets));
   return ValidateConfig(config);
+}
+
+// What a run will do, in two lines: the full effective config is config.yaml in the run folder.
+void PrintHeader(const engine::Engine& engine) {
+  const Config& c = engine.config();
+  std::string proposer = "the built-in mutator";
+  if (!c.llm.models.empty()) {
+    proposer.clear();
+    for (const LlmModelConfig& m : c.llm.models) proposer += (proposer.empty() ? "" : ", ") + m.name;
+  }
+  auto mode = eval::ResolveSandboxMode(c.evaluator.sandbox);
+  std::fprintf(stderr,
+               "kevolve: task %s, strategy %s, %ld evaluations, %d workers (sandbox %s), "
+               "proposals by %s\nrun folder: %s (config.yaml there is the full config)\n",
+               c.task.name.c_str(), c.run.strategy.c_str(), static_cast<long>(c.run.iterations),
+               c.evaluator.workers,
+               !mode.ok() ? "?" : *mode == eval::SandboxMode::kBwrap ? "bwrap" : "process",
+               proposer.c_str(), engine.paths().dir.c_str());
 }
 
 int Drive(engine::Engine& engine) {
   InstallSignalHandlers();
-  std::fprintf(stderr, "run folder: %s\n", engine.paths().dir.c_str());
+  PrintHeader(engine);
   Status s = engine.Run(g_stop);
   const engine::Progress p = engine.progress();
   if (!s.ok()) return Fail(s);
@@ -190,10 +187,8 @@ Command AddRunCommand(CLI::App& app) {
       }
     }
     if (Status gpus = CheckGpuEvaluations(config->evaluator); !gpus.ok()) return Fail(gpus);
-    const std::string yaml = ConfigToYaml(*config);
-    std::fprintf(stderr, "effective config:\n%s\n", yaml.c_str());
     ProgressLine line;
-    auto engine = engine::Engine::Start(*config, yaml, EnvWithProgress(line));
+    auto engine = engine::Engine::Start(*config, EnvWithProgress(line));
     if (!engine.ok()) return Fail(engine.status());
     const int code = Drive(**engine);
     line.Finish();
@@ -219,11 +214,10 @@ Command AddResumeCommand(CLI::App& app) {
   return [run, iterations, output_dir, sets]() -> int {
     auto paths = engine::FindRun(*run, *output_dir);
     if (!paths.ok()) return Fail(paths.status());
-    Status split = Status::Ok();
-    auto overrides = SplitSets(*sets, &split);
-    if (!split.ok()) return Fail(split);
+    auto overrides = SplitOverrides(*sets);
+    if (!overrides.ok()) return Fail(overrides.status());
     ProgressLine line;
-    auto engine = engine::Engine::Resume(*paths, EnvWithProgress(line), *iterations, overrides);
+    auto engine = engine::Engine::Resume(*paths, EnvWithProgress(line), *iterations, *overrides);
     if (!engine.ok()) return Fail(engine.status());
     if (Status gpus = CheckGpuEvaluations((*engine)->config().evaluator); !gpus.ok()) {
       return Fail(gpus);
@@ -253,12 +247,7 @@ Command AddReplayCommand(CLI::App& app) {
     {
       auto store = Store::Open(paths->db(), Store::Mode::kReadOnly);
       if (!store.ok()) return Fail(store.status());
-      auto yaml = (*store)->GetMeta("config_yaml");
-      auto task_dir = (*store)->GetMeta("task_dir");
-      if (!yaml.ok() || !task_dir.ok() || !yaml->has_value() || !task_dir->has_value()) {
-        return Fail(Status::FailedPrecondition(paths->dir + " has no stored config"));
-      }
-      auto parsed = ParseConfig(**yaml, paths->db() + ":config", **task_dir);
+      auto parsed = engine::StoredConfig(**store, *paths);
       if (!parsed.ok()) return Fail(parsed.status());
       config = std::move(*parsed);
       auto summary = (*store)->Summarize();
@@ -284,7 +273,7 @@ Command AddReplayCommand(CLI::App& app) {
     };
     std::fprintf(stderr, "replaying %s (%zu recorded LLM attempts)\n", paths->dir.c_str(),
                  calls.size());
-    auto engine = engine::Engine::Start(config, ConfigToYaml(config), std::move(env));
+    auto engine = engine::Engine::Start(config, std::move(env));
     if (!engine.ok()) return Fail(engine.status());
     const int code = Drive(**engine);
     line.Finish();

@@ -58,11 +58,20 @@ Status ValidateConfig(const Config& config);
 //   evaluator.command      a string split on whitespace, or a YAML flow list ["./eval", "x"]
 //   a list of strings      comma-separated ("0,1"; "" = empty), or a YAML flow list
 //   a map, a list of mappings or a whole section   YAML flow text: {OMP_NUM_THREADS: "4"}
+//   one entry of a map    the value as text: ("evaluator.env.OMP_NUM_THREADS", "4")
 // A list is replaced whole; a section override sets only the keys it names. An unknown key
 // gives "unknown key 'run.iteration'; did you mean 'run.iterations'?". On error `config` is
 // unchanged. Messages carry no location; callers add one with Status::WithContext (the flag or
 // variable name).
 Status ApplyOverride(Config& config, const std::string& dotted_key, const std::string& value);
+
+// `--set` words, each "key.path=value", split at the first '='. InvalidArgument names a word
+// without one.
+Result<std::vector<std::pair<std::string, std::string>>> SplitOverrides(
+    const std::vector<std::string>& words);
+
+// SplitOverrides, then ApplyOverride for each in order; the error names the --set it came from.
+Status ApplyOverrides(Config& config, const std::vector<std::string>& words);
 
 // The effective config as YAML: every key, in schema order, which ParseConfig reads back into
 // an equal Config (task.dir, which is no key, appears in a leading comment).

@@ -371,6 +371,11 @@ Status OverrideIn(S& section, const std::vector<std::string>& segments, size_t i
     if (index + 1 < segments.size()) {
       if constexpr (kIsSection<T>) {
         status = OverrideIn(field, segments, index + 1, site, value);
+      } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
+        // One entry of a map: the rest of the dotted key is the entry's name (it may hold dots).
+        std::string entry = segments[index + 1];
+        for (size_t k = index + 2; k < segments.size(); ++k) entry += "." + segments[k];
+        field[entry] = value;
       } else {
         status = site.Error("unknown key '" + site.Child(segments[index + 1]) + "': '" +
                             site.path + "' has no keys below it");
@@ -464,6 +469,27 @@ Status ApplyOverride(Config& config, const std::string& dotted_key, const std::s
   } catch (const std::exception& e) {
     return Status::InvalidArgument("cannot set '" + dotted_key + "': " + e.what());
   }
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> SplitOverrides(
+    const std::vector<std::string>& words) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const std::string& kv : words) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument("--set '" + kv + "' must look like key.path=value");
+    }
+    out.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  return out;
+}
+
+Status ApplyOverrides(Config& config, const std::vector<std::string>& words) {
+  KEVOLVE_ASSIGN_OR_RETURN(const auto overrides, SplitOverrides(words));
+  for (const auto& [key, value] : overrides) {
+    KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, key, value).WithContext("--set " + key));
+  }
+  return Status::Ok();
 }
 
 }  // namespace kevolve

@@ -47,8 +47,24 @@ Engine::~Engine() {
   if (!paths_.dir.empty()) (void)RemoveTree(paths_.scratch());
 }
 
-Result<std::unique_ptr<Engine>> Engine::Start(const Config& config, const std::string& config_yaml,
-                                              EngineEnv env) {
+Result<Config> StoredConfig(Store& store, const RunPaths& paths) {
+  KEVOLVE_ASSIGN_OR_RETURN(auto yaml, store.GetMeta("config_yaml"));
+  KEVOLVE_ASSIGN_OR_RETURN(auto task_dir, store.GetMeta("task_dir"));
+  if (!yaml || !task_dir) {
+    return Status::FailedPrecondition("run.db in '" + paths.dir +
+                                      "' has no stored config; it was not created by kevolve run");
+  }
+  return ParseConfig(*yaml, paths.db() + ":config", *task_dir);
+}
+
+Config EffectiveConfig(Config config) {
+  if (config.run.strategy != "evolve") config.database.islands = 1;
+  return config;
+}
+
+Result<std::unique_ptr<Engine>> Engine::Start(Config config, EngineEnv env) {
+  config = EffectiveConfig(std::move(config));
+  const std::string config_yaml = ConfigToYaml(config);
   const std::string id =
       NewRunId(config.task.name, env.clock->UnixMs(), Rng(static_cast<uint64_t>(
                                                               env.clock->UnixMs()))
@@ -65,19 +81,15 @@ Result<std::unique_ptr<Engine>> Engine::Resume(
     const RunPaths& paths, EngineEnv env, int64_t iterations,
     const std::vector<std::pair<std::string, std::string>>& overrides) {
   KEVOLVE_ASSIGN_OR_RETURN(auto store, Store::Open(paths.db()));
-  KEVOLVE_ASSIGN_OR_RETURN(auto yaml, store->GetMeta("config_yaml"));
-  KEVOLVE_ASSIGN_OR_RETURN(auto task_dir, store->GetMeta("task_dir"));
-  if (!yaml || !task_dir) {
-    return Status::FailedPrecondition("run.db in '" + paths.dir +
-                                      "' has no stored config; it was not created by kevolve run");
-  }
-  KEVOLVE_ASSIGN_OR_RETURN(Config config, ParseConfig(*yaml, paths.db() + ":config", *task_dir));
+  KEVOLVE_ASSIGN_OR_RETURN(Config config, StoredConfig(*store, paths));
   if (iterations > 0) config.run.iterations = iterations;
-  std::string stored_yaml = *yaml;
+  KEVOLVE_ASSIGN_OR_RETURN(auto yaml, store->GetMeta("config_yaml"));
+  std::string stored_yaml = yaml.value_or("");
   if (!overrides.empty()) {
     for (const auto& [key, value] : overrides) {
       KEVOLVE_RETURN_IF_ERROR(ApplyOverride(config, key, value).WithContext("--set " + key));
     }
+    config = EffectiveConfig(std::move(config));
     KEVOLVE_RETURN_IF_ERROR(ValidateConfig(config));
     stored_yaml = ConfigToYaml(config);
     KEVOLVE_RETURN_IF_ERROR(store->PutMeta("config_yaml", stored_yaml));
@@ -217,7 +229,9 @@ Status Engine::Run(const std::atomic<bool>& stop) {
   }
   const double wall_limit_ms = config_.run.max_wall_seconds * 1000.0;
   Status result = TrySample();
-  std::string stop_reason = "target reached";
+  std::string stop_reason =
+      "iteration budget spent (run.iterations: " + std::to_string(config_.run.iterations) +
+      " evaluations)";
   while (result.ok()) {
     const bool out_of_time =
         wall_limit_ms > 0 && static_cast<double>(env_.clock->NowMs() - started_ms_) >= wall_limit_ms;

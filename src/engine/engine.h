@@ -82,14 +82,23 @@ struct EngineEnv {
 // config.llm.models is not empty (else the built-in mutator).
 EngineEnv DefaultEngineEnv();
 
+// The rules a strategy puts on a config, applied by Start (and by Resume to a changed config):
+// the baselines (hill-climb, random) search from one parent at a time, so they get one island
+// (more would only split their budget).
+Config EffectiveConfig(Config config);
+
+// The config a run was started with (or last resumed with), as run.db stores it.
+// FailedPrecondition when run.db holds none; the errors of ParseConfig.
+Result<Config> StoredConfig(Store& store, const RunPaths& paths);
+
 class Engine {
  public:
   ~Engine();
 
-  // Creates a new run folder under config.run.output_dir, stores the effective config
-  // (`config_yaml`, as printed to the user) and opens the run database.
-  static Result<std::unique_ptr<Engine>> Start(const Config& config,
-                                               const std::string& config_yaml, EngineEnv env);
+  // Creates a new run folder under config.run.output_dir, stores the effective config (the
+  // given one after EffectiveConfig: run.db's meta `config_yaml` and config.yaml in the run
+  // folder) and opens the run database. REQUIRES: ValidateConfig(config) is OK.
+  static Result<std::unique_ptr<Engine>> Start(Config config, EngineEnv env);
   // Reopens a run, restores population, counters and random state. `iterations`, when > 0,
   // replaces the run's target (total evaluations, not additional ones). `overrides` (dotted key,
   // value) change the stored config, as ApplyOverride does (a raised llm.budget, say); the
@@ -104,7 +113,8 @@ class Engine {
   Status Run(const std::atomic<bool>& stop);
 
   const RunPaths& paths() const { return paths_; }
-  // Why the last Run ended: "target reached", "stopped on request", a budget cap...
+  // Why the last Run ended: "iteration budget spent (...)", "stopped on request", a budget
+  // cap...
   const std::string& stop_reason() const { return stop_reason_; }
   const Config& config() const { return config_; }
   Progress progress() const;

@@ -85,6 +85,11 @@ void DeviceLeases::Release(size_t index, int64_t start_ms) {
   freed_.notify_all();
 }
 
+size_t DeviceLeases::Waiting() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiting_.size();
+}
+
 std::vector<DeviceUse> DeviceLeases::Usage() const {
   std::lock_guard<std::mutex> lock(mu_);
   return use_;

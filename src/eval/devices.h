@@ -60,6 +60,8 @@ class DeviceLeases {
 
   // Per device, in evaluator.devices order. Thread-safe.
   std::vector<DeviceUse> Usage() const;
+  // Stages waiting for a device now. Thread-safe.
+  size_t Waiting() const;
   size_t size() const { return devices_.size(); }
 
  private:

@@ -64,6 +64,29 @@ TEST(ApplyOverrideTest, StringListsFromCommasOrFlowList) {
   EXPECT_TRUE(config.evaluator.env_allow.empty());
 }
 
+TEST(ApplyOverrideTest, OneEntryOfAMapIsSetByItsName) {
+  Config config;
+  config.evaluator.env = {{"KEEP", "1"}};
+  ASSERT_TRUE(ApplyOverride(config, "evaluator.env.OMP_NUM_THREADS", "4").ok());
+  ASSERT_TRUE(ApplyOverride(config, "evaluator.env.KEEP", "2").ok());
+  ASSERT_TRUE(ApplyOverride(config, "evaluator.env.a.b", "c: d").ok());  // dots in the name
+  EXPECT_EQ(config.evaluator.env, (std::map<std::string, std::string>{
+                                      {"KEEP", "2"}, {"OMP_NUM_THREADS", "4"}, {"a.b", "c: d"}}));
+  // A key below a scalar is still unknown.
+  EXPECT_FALSE(ApplyOverride(config, "run.iterations.max", "3").ok());
+}
+
+TEST(ApplyOverrideTest, SetWordsAreSplitAtTheFirstEqualsSign) {
+  Config config;
+  ASSERT_TRUE(ApplyOverrides(config, {"run.iterations=7", "evaluator.env.A=x=y"}).ok());
+  EXPECT_EQ(config.run.iterations, 7);
+  EXPECT_EQ(config.evaluator.env.at("A"), "x=y");
+  EXPECT_EQ(ApplyOverrides(config, {"run.iterations"}).message(),
+            "--set 'run.iterations' must look like key.path=value");
+  EXPECT_EQ(ApplyOverrides(config, {"run.iterations=many"}).message(),
+            "--set run.iterations: 'run.iterations' must be an integer, got 'many'");
+}
+
 TEST(ApplyOverrideTest, MapsListsOfMappingsAndSectionsFromFlowYaml) {
   Config config;
   ASSERT_TRUE(ApplyOverride(config, "evaluator.env", "{OMP_NUM_THREADS: 4, MODE: fast}").ok());

@@ -53,8 +53,19 @@ TEST_F(E2eTest, RunStatusBestOnTheToyTask) {
   auto run = RunCommand({KevolveBinary(), "run", kToy, "-n", "40", "-o", out_});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("evaluations: 40"), std::string::npos) << run.out;
-  EXPECT_NE(run.err.find("effective config:"), std::string::npos);
+  // A short header, not the whole config (which is config.yaml in the run folder), and why the
+  // run ended.
+  EXPECT_NE(run.err.find("kevolve: task toy, strategy evolve, 40 evaluations"), std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("effective config:"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("iteration budget spent (run.iterations: 40 evaluations)"),
+            std::string::npos)
+      << run.err;
   const std::string dir = RunDir();
+  EXPECT_NE(run.err.find("run folder: " + std::string(Trim(dir)).substr(0, dir.size() - 1)),
+            std::string::npos)
+      << run.err;
+  EXPECT_TRUE(PathExists(dir + "/config.yaml"));
 
   auto status = RunCommand({KevolveBinary(), "status", dir, "--json"});
   ASSERT_EQ(status.exit_code, 0) << status.err;

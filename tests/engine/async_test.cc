@@ -145,7 +145,7 @@ class AsyncEngineTest : public ::testing::Test {
       *out = p.get();
       return p;
     };
-    auto engine = Engine::Start(config_, ConfigToYaml(config_), std::move(env));
+    auto engine = Engine::Start(config_, std::move(env));
     EXPECT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);  // keeps the proposer (and what it saw) alive for the test
     std::atomic<bool> stop{false};

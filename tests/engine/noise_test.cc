@@ -100,7 +100,7 @@ class NoiseTest : public ::testing::Test {
   RunPaths RunTargets(std::vector<Target> targets) {
     config_.run.iterations = static_cast<int64_t>(targets.size());
     EXPECT_TRUE(ValidateConfig(config_).ok()) << ValidateConfig(config_).ToString();
-    auto engine = Engine::Start(config_, ConfigToYaml(config_), Env(std::move(targets)));
+    auto engine = Engine::Start(config_, Env(std::move(targets)));
     EXPECT_TRUE(engine.ok()) << engine.status().ToString();
     if (!engine.ok()) return {};
     const Status run = (*engine)->Run(no_stop_);

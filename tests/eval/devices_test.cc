@@ -38,10 +38,15 @@ TEST(DeviceLeasesTest, AWaiterGetsTheDeviceWhenItIsReleasedAndCountsItsWait) {
   DeviceLeases leases({"7"});
   std::optional<DeviceLeases::Lease> first = leases.Acquire(0, nullptr);
   ASSERT_TRUE(first.has_value());
+  std::atomic<bool> got{false};
   std::optional<DeviceLeases::Lease> second;
-  std::thread waiter([&] { second = leases.Acquire(0, nullptr); });
+  std::thread waiter([&] {
+    second = leases.Acquire(0, nullptr);
+    got.store(true);
+  });
+  while (leases.Waiting() < 1) std::this_thread::yield();
   std::this_thread::sleep_for(std::chrono::milliseconds(150));
-  EXPECT_FALSE(second.has_value());
+  EXPECT_FALSE(got.load()) << "the device was given twice";
   first.reset();
   waiter.join();
   ASSERT_TRUE(second.has_value());
@@ -61,7 +66,8 @@ TEST(DeviceLeasesTest, WaitersAreServedInTheOrderTheyCame) {
       std::lock_guard<std::mutex> lock(mu);
       order.push_back(i);
     });
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));  // arrive one after the other
+    // Arrive one after the other: the next starts once this one is in line.
+    while (leases.Waiting() < static_cast<size_t>(i + 1)) std::this_thread::yield();
   }
   held.reset();
   for (std::thread& t : waiters) t.join();
@@ -74,10 +80,14 @@ TEST(DeviceLeasesTest, CancellingEndsTheWaitAndLetsTheNextWaiterThrough) {
   std::atomic<bool> cancel{false};
   std::optional<DeviceLeases::Lease> cancelled;
   std::optional<DeviceLeases::Lease> next;
-  std::thread first([&] { cancelled = leases.Acquire(0, &cancel); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  std::thread second([&] { next = leases.Acquire(0, nullptr); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  std::thread first([&] {
+    cancelled = leases.Acquire(0, &cancel);
+  });
+  while (leases.Waiting() < 1) std::this_thread::yield();  // first in line
+  std::thread second([&] {
+    next = leases.Acquire(0, nullptr);
+  });
+  while (leases.Waiting() < 2) std::this_thread::yield();
   const int64_t start_ms = RealClock().NowMs();
   cancel.store(true);
   first.join();
