@@ -121,6 +121,10 @@ class LlmProposer final : public Proposer {
     }
     ensemble_.Reward(spent.model, improvement, spent.cost, spent.tokens);
   }
+  std::string SaveState() const override { return ensemble_.SaveState(); }
+  Status RestoreState(const std::string& state) override {
+    return ensemble_.RestoreState(state);
+  }
 
  private:
   prompt::PromptInput Input(ProposalRequest request) const {
