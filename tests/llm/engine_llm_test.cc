@@ -1,5 +1,6 @@
 // The controller with the LLM proposer over real HTTP against the local server (evaluations by
-// an in-process scorer): what model selection learnt and the repair queue survive a resume.
+// an in-process scorer): what model selection learnt and the repair queue survive a resume, and
+// the feedback council's members count with their weights.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -41,9 +42,17 @@ EvalResult Score(const std::string& code) {
   return r;
 }
 
+// The council's scores, by the model a feedback request names.
+testing::ServerReply Judge(const ServerRequest& r) {
+  if (r.user.find("Score the candidate") == std::string::npos) return testing::MutatorResponder(r);
+  const bool strict = r.json.value("model", "") == "strict-model";
+  return LlmTestServer::Completion(strict ? R"({"readability": 2, "plausibility": 2})"
+                                          : R"({"readability": 8, "plausibility": 9})");
+}
+
 class EngineLlmTest : public ::testing::Test {
  protected:
-  EngineLlmTest() : server_(testing::MutatorResponder) {}
+  EngineLlmTest() : server_(Judge) {}
 
   void SetUp() override {
     auto root = testing::MakeTaskFolder("engine_llm_", kInitial);
@@ -177,6 +186,37 @@ TEST_F(EngineLlmTest, FailedProgramsWaitingForRepairAreRepairedAfterAResume) {
     repaired_first_failed |= testing::ProgramInPrompt(requests[i].user) == failed_code;
   }
   EXPECT_TRUE(repaired_first_failed) << "program " << first_failed;
+}
+
+TEST_F(EngineLlmTest, TheCouncilsScoreIsTheMeanOfItsMembersByTheirWeights) {
+  const std::string dir = Start(Parse(
+      5,
+      "  models:\n"
+      "    - {name: kind, model: kind-model}\n"
+      "    - {name: strict, model: strict-model}\n"
+      "  feedback:\n"
+      "    weight: 0.5\n"
+      "    council: [{model: kind, weight: 3}, {model: strict, weight: 1}]\n"));
+  ASSERT_FALSE(dir.empty());
+  // kind: (8 + 9) / 20 = 0.85 with weight 3; strict: (2 + 2) / 20 = 0.2 with weight 1.
+  const double mean = (3 * 0.85 + 1 * 0.2) / 4;
+  auto store = Store::Open(dir + "/run.db", Store::Mode::kReadOnly);
+  auto programs = (*store)->LoadPrograms();
+  ASSERT_TRUE(programs.ok());
+  int checked = 0;
+  for (const Program& p : *programs) {
+    if (p.origin == "initial" || !p.result.valid) continue;
+    EXPECT_DOUBLE_EQ(p.result.metrics.at("llm_feedback"), mean) << "program " << p.id;
+    EXPECT_DOUBLE_EQ(p.result.combined_score,
+                     p.result.metrics.at("evaluator_score") + 0.5 * mean);
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+  std::set<std::string> judges;
+  for (const LlmCall& c : Calls(dir)) {
+    if (c.purpose == "feedback") judges.insert(c.model);
+  }
+  EXPECT_EQ(judges, (std::set<std::string>{"kind", "strict"}));
 }
 
 }  // namespace
