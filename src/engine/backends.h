@@ -76,6 +76,11 @@ class Proposer {
   // What a finished proposal achieved: the score gained over its parent (0 for none, for a
   // rejected edit or a duplicate). Feeds adaptive model selection.
   virtual void Outcome(int64_t /*ticket*/, double /*improvement*/) {}
+  // What the proposer has learnt from the outcomes (adaptive model selection), as text the
+  // controller stores in run.db's state with each commit; "" = nothing. RestoreState reads it
+  // back on resume, before the first Submit; InvalidArgument when it is not such text.
+  virtual std::string SaveState() const { return ""; }
+  virtual Status RestoreState(const std::string& /*state*/) { return Status::Ok(); }
 };
 
 // A proposer that answers at Submit: Answer computes the proposal there, and Poll hands them back

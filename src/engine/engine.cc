@@ -6,6 +6,7 @@
 
 #include "config/load.h"
 #include "core/files.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "db/population.h"
@@ -127,7 +128,7 @@ Status Engine::Open(bool create, const std::string& config_yaml) {
   std::filesystem::permissions(paths_.scratch(), std::filesystem::perms(0755), ec);
   KEVOLVE_ASSIGN_OR_RETURN(backend_, env_.make_backend(config_, paths_));
   KEVOLVE_ASSIGN_OR_RETURN(proposer_, env_.make_proposer(config_));
-  return Status::Ok();
+  return proposer_->RestoreState(restored_selection_).WithContext("run.db state 'llm_selection'");
 }
 
 Status Engine::Replay() {
@@ -170,7 +171,48 @@ std::map<std::string, std::string> Engine::StateSnapshot() const {
           {"last_migration_at", std::to_string(last_migration_at_)},
           {"next_island", std::to_string(next_island_)},
           {"next_ticket", std::to_string(next_ticket_)},
-          {"repeats", std::to_string(repeats_)}};
+          {"repeats", std::to_string(repeats_)},
+          {"repairs", SaveRepairs()},
+          {"llm_selection", proposer_ ? proposer_->SaveState() : restored_selection_}};
+}
+
+std::string Engine::SaveRepairs() const {
+  Json edits = Json::array();
+  for (const RepairJob& job : repairs_) {
+    edits.push_back({{"parent", job.parent_id},
+                     {"island", job.island},
+                     {"edit", job.failed_edit},
+                     {"failure", job.failure},
+                     {"attempt", job.attempt}});
+  }
+  Json failed = Json::array();
+  for (int64_t id : failed_programs_) failed.push_back(id);
+  return DumpJson(Json{{"edits", std::move(edits)}, {"failed_programs", std::move(failed)}});
+}
+
+Status Engine::RestoreRepairs(const std::string& text) {
+  const Status bad = Status::Internal("run.db state 'repairs' is not what kevolve writes");
+  KEVOLVE_ASSIGN_OR_RETURN(Json json, ParseJson(text));
+  if (!json.is_object() || !json.contains("edits") || !json["edits"].is_array() ||
+      !json.contains("failed_programs") || !json["failed_programs"].is_array()) {
+    return bad;
+  }
+  for (const Json& e : json["edits"]) {
+    if (!e.is_object() || !e.value("parent", Json()).is_number_integer() ||
+        !e.value("island", Json()).is_number_integer() || !e.value("edit", Json()).is_string() ||
+        !e.value("failure", Json()).is_string() ||
+        !e.value("attempt", Json()).is_number_integer()) {
+      return bad;
+    }
+    repairs_.push_back(RepairJob{e["parent"].get<int64_t>(), e["island"].get<int>(),
+                                 e["edit"].get<std::string>(), e["failure"].get<std::string>(),
+                                 e["attempt"].get<int>()});
+  }
+  for (const Json& id : json["failed_programs"]) {
+    if (!id.is_number_integer()) return bad;
+    failed_programs_.push_back(id.get<int64_t>());
+  }
+  return Status::Ok();
 }
 
 // Spend so far (budgets hold across resumes), what the models said about the programs they
@@ -205,6 +247,11 @@ Status Engine::RestoreState(const std::map<std::string, std::string>& state) {
   next_island_ = static_cast<int>(island);
   KEVOLVE_ASSIGN_OR_RETURN(int64_t ticket, ParseCounter(state, "next_ticket"));
   next_ticket_ = std::max<int64_t>(1, ticket);
+  // Runs from before these were kept have neither.
+  if (auto it = state.find("repairs"); it != state.end()) {
+    KEVOLVE_RETURN_IF_ERROR(RestoreRepairs(it->second));
+  }
+  if (auto it = state.find("llm_selection"); it != state.end()) restored_selection_ = it->second;
   // Runs from before evaluator.repeats have none (0); a resume may have changed its bounds.
   KEVOLVE_ASSIGN_OR_RETURN(int64_t repeats, ParseCounter(state, "repeats"));
   const RepeatsConfig& bounds = config_.evaluator.repeats;

@@ -151,6 +151,9 @@ class Engine {
   Status EvaluateInitial(const std::atomic<bool>& stop);
   std::map<std::string, std::string> StateSnapshot() const;
   Status RestoreState(const std::map<std::string, std::string>& state);
+  // The repair queues as JSON text for the run's state, and back.
+  std::string SaveRepairs() const;
+  Status RestoreRepairs(const std::string& text);
   void ReportProgress();
   // Noise-aware selection (engine_noise.cc): the repeat count after a result measured with
   // `ran_with` repeats, and the run's best as recorded in run.db for `kevolve status`.
@@ -192,6 +195,7 @@ class Engine {
   std::set<std::string> in_flight_hashes_;
   std::deque<RepairJob> repairs_;          // edits that did not apply, to repair first
   std::deque<int64_t> failed_programs_;    // LLM programs whose evaluation failed (repairable)
+  std::string restored_selection_;         // the proposer's state from run.db, until it exists
   std::map<int64_t, prompt::ProgramNote> notes_;  // by program id
   llm::Usage usage_;                       // LLM spend, counted as tickets resolve
   std::string budget_reason_;              // set once a budget cap is reached

@@ -373,7 +373,12 @@ Status Engine::Resolve(int64_t ticket_id, Ticket& ticket) {
       break;
     }
   }
-  if (prompts) proposer_->Outcome(ticket_id, improvement);
+  if (prompts) {
+    proposer_->Outcome(ticket_id, improvement);
+    // What the outcome taught model selection, and the repair queues, as of this resolution (the
+    // commit above wrote them as they were before it).
+    KEVOLVE_RETURN_IF_ERROR(store_->CommitPlacements({}, StateSnapshot()));
+  }
   if (failed_proposals_in_a_row_ >= kMaxFailedProposalsInARow) {
     return Status::FailedPrecondition(
         std::to_string(kMaxFailedProposalsInARow) +

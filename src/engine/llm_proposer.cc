@@ -16,10 +16,16 @@
 namespace kevolve::engine {
 namespace {
 
+// Appended to the prompt after a reply was cut at the output token limit.
+constexpr const char* kShorterNote =
+    "Your previous answer was cut off at the output token limit. Answer again, much shorter: "
+    "a reasoning of a few sentences and one small edit.";
+
 struct Job {
   int64_t ticket = 0;
   std::string kind;
   std::vector<size_t> plan;
+  prompt::PromptInput input;  // kept to build a smaller prompt when one does not fit a context
   std::vector<llm::ChatMessage> messages;
   std::string parent_code;  // for the feedback council
 };
@@ -69,7 +75,8 @@ class LlmProposer final : public Proposer {
     Rng rng(request.seed);
     job.plan = ensemble_.Plan(rng);
     job.parent_code = request.parent.code;
-    Result<prompt::Messages> messages = prompt::BuildPrompt(Input(std::move(request)), templates_);
+    job.input = Input(std::move(request));
+    Result<prompt::Messages> messages = prompt::BuildPrompt(job.input, templates_);
     std::lock_guard<std::mutex> lock(mu_);
     ++in_flight_;
     if (!messages.ok()) {
@@ -113,6 +120,10 @@ class LlmProposer final : public Proposer {
       spent_.erase(it);
     }
     ensemble_.Reward(spent.model, improvement, spent.cost, spent.tokens);
+  }
+  std::string SaveState() const override { return ensemble_.SaveState(); }
+  Status RestoreState(const std::string& state) override {
+    return ensemble_.RestoreState(state);
   }
 
  private:
@@ -181,9 +192,7 @@ class LlmProposer final : public Proposer {
     std::string content, last_error = "no model was tried";
     for (size_t m : job.plan) {
       if (cancel_.load()) break;
-      llm::CallResult r =
-          clients_[m]->Complete({job.ticket, call++, job.kind, &cancel_}, job.messages);
-      Keep(r, m, records);
+      llm::CallResult r = Ask(job, m, call, records);
       if (r.ok) {
         answered = m;
         content = std::move(r.content);
@@ -222,6 +231,41 @@ class LlmProposer final : public Proposer {
     std::lock_guard<std::mutex> lock(mu_);
     spent_[job.ticket] = spent;
     return done;
+  }
+
+  // One model's answer: asked again once, with a note asking for brevity, when its reply is cut
+  // at the output token limit; asked with ever smaller prompts while the server says the prompt
+  // does not fit the model's context, until the smallest prompt has failed too.
+  llm::CallResult Ask(const Job& job, size_t model, int& call,
+                      std::vector<llm::CallRecord>& records) {
+    std::vector<llm::ChatMessage> messages = job.messages;
+    prompt::PromptInput input = job.input;
+    bool noted = false;
+    while (true) {
+      llm::CallResult r =
+          clients_[model]->Complete({job.ticket, call++, job.kind, &cancel_}, messages);
+      Keep(r, model, records);
+      if (r.ok || cancel_.load()) return r;
+      if (r.failure == llm::FailureKind::kLength && !noted) {
+        noted = true;
+        messages.back().content += std::string("\n\n") + kShorterNote;
+        continue;
+      }
+      if (r.failure != llm::FailureKind::kContextLength) return r;
+      const size_t chars = messages.front().content.size() + messages.back().content.size();
+      Result<prompt::Messages> smaller = Status::NotFound("nothing left to cut");
+      if (prompt::ShrinkPrompt(input)) smaller = prompt::BuildPrompt(input, templates_);
+      if (!smaller.ok()) {
+        r.error = "even the smallest prompt (" + std::to_string(chars) +
+                  " characters: no inspirations, no lineage, no artifacts) does not fit the "
+                  "context of model " + ensemble_.models()[model].name +
+                  "; give the server a longer context (vLLM --max-model-len, llama-server -c, "
+                  "OLLAMA_CONTEXT_LENGTH) or the task a shorter program (" + r.error + ")";
+        return r;
+      }
+      messages = {{"system", smaller->system}, {"user", smaller->user}};
+      if (noted) messages.back().content += std::string("\n\n") + kShorterNote;
+    }
   }
 
   void Keep(llm::CallResult& r, size_t model, std::vector<llm::CallRecord>& records) {
@@ -359,6 +403,7 @@ LlmCall ToStoreCall(const llm::CallRecord& r) {
   c.request = r.request;
   c.reply = r.reply;
   c.content = r.content;
+  c.thinking = r.thinking;
   c.finish_reason = r.finish_reason;
   c.http_status = r.http_status;
   c.failure = llm::FailureKindName(r.failure);
@@ -381,6 +426,7 @@ llm::CallRecord FromStoreCall(const LlmCall& c) {
   r.request = c.request;
   r.reply = c.reply;
   r.content = c.content;
+  r.thinking = c.thinking;
   r.finish_reason = c.finish_reason;
   r.http_status = c.http_status;
   r.failure = c.failure.empty() ? llm::FailureKind::kNone : llm::FailureKindFromName(c.failure);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/json.h"
+
 namespace kevolve::llm {
 namespace {
 
@@ -99,6 +101,39 @@ void Ensemble::Reward(size_t model, double improvement, double cost, int64_t tok
   ++pulls_[model];
   reward_sum_[model] += reward;
   max_reward_ = std::max(max_reward_, reward);
+}
+
+std::string Ensemble::SaveState() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  Json models = Json::object();
+  for (size_t i = 0; i < models_.size(); ++i) {
+    if (pulls_[i] > 0) models[models_[i].name] = Json::array({pulls_[i], reward_sum_[i]});
+  }
+  if (models.empty()) return "";
+  return DumpJson(Json{{"models", std::move(models)}, {"max_reward", max_reward_}});
+}
+
+Status Ensemble::RestoreState(const std::string& text) {
+  if (text.empty()) return Status::Ok();
+  KEVOLVE_ASSIGN_OR_RETURN(Json json, ParseJson(text));
+  const Status bad = Status::InvalidArgument("model selection state is not what SaveState writes");
+  if (!json.is_object() || !json.contains("models") || !json["models"].is_object() ||
+      !json.contains("max_reward") || !json["max_reward"].is_number()) {
+    return bad;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  for (size_t i = 0; i < models_.size(); ++i) {
+    auto it = json["models"].find(models_[i].name);
+    if (it == json["models"].end()) continue;
+    if (!it->is_array() || it->size() != 2 || !(*it)[0].is_number_integer() ||
+        !(*it)[1].is_number()) {
+      return bad;
+    }
+    pulls_[i] = (*it)[0].get<int64_t>();
+    reward_sum_[i] = (*it)[1].get<double>();
+  }
+  max_reward_ = json["max_reward"].get<double>();
+  return Status::Ok();
 }
 
 }  // namespace kevolve::llm

@@ -7,8 +7,9 @@
 // every other model as a fallback: the same role by weight first, then the other role. A model
 // of weight 0 is never chosen first but still serves as a fallback.
 //
-// Deterministic: the plan depends only on the Rng passed in and the rewards reported so far.
-// Thread-safe.
+// Deterministic: the plan depends only on the Rng passed in and the rewards reported so far,
+// which SaveState writes out (the run's state in run.db holds them) and RestoreState reads back,
+// so a resumed run goes on choosing as it would have. Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "core/random.h"
+#include "core/status.h"
 #include "llm/llm.h"
 
 namespace kevolve::llm {
@@ -34,6 +36,12 @@ class Ensemble {
   // (0 when none) for what the proposal cost (money; when the model is unpriced, its tokens at
   // 1 per million). Ignored by "weighted".
   void Reward(size_t model, double improvement, double cost, int64_t tokens);
+
+  // The bandit's statistics as JSON text, by model name. RestoreState takes text SaveState wrote
+  // ("" = nothing learnt yet); a model no longer configured is dropped, a new one starts from
+  // nothing. InvalidArgument when the text is not such JSON.
+  std::string SaveState() const;
+  Status RestoreState(const std::string& text);
 
   const std::vector<ModelSpec>& models() const { return models_; }
   std::optional<size_t> Find(const std::string& name) const;

@@ -27,6 +27,8 @@ constexpr KindName kNames[] = {
     {FailureKind::kBadJson, "bad_json"},
     {FailureKind::kEmpty, "empty"},
     {FailureKind::kRefusal, "refusal"},
+    {FailureKind::kLength, "length"},
+    {FailureKind::kContextLength, "context_length"},
     {FailureKind::kNoKey, "no_key"},
     {FailureKind::kCancelled, "cancelled"},
     {FailureKind::kReplay, "replay_missing"},

@@ -38,6 +38,8 @@ enum class FailureKind {
   kBadJson,      // not JSON, or JSON without the chat-completions shape
   kEmpty,        // no choices, or an empty message
   kRefusal,      // the model refused (message.refusal, finish_reason content_filter)
+  kLength,       // finish_reason length: the reply was cut at the output token limit
+  kContextLength,  // HTTP 4xx saying the prompt does not fit the model's context
   kNoKey,        // the key variable is not set: not retried
   kCancelled,    // the run is stopping
   kReplay,       // replay: no recorded reply for this call
@@ -58,7 +60,8 @@ struct CallRecord {
   std::string purpose;   // explore | exploit | crossover | repair | feedback
   std::string request;   // request body (JSON text)
   std::string reply;     // reply body as received (may be cut when too large)
-  std::string content;   // the assistant message ("" unless the attempt succeeded)
+  std::string content;   // the answer: the assistant message without its thinking
+  std::string thinking;  // reasoning_content / reasoning, and <think> blocks of the message
   std::string finish_reason;
   int http_status = 0;  // 0 when no HTTP status was received
   FailureKind failure = FailureKind::kNone;

@@ -37,6 +37,20 @@ std::string ServerMessage(const std::string& body) {
   return Truncate(std::string(Trim(body)), 200);
 }
 
+// How servers say that a prompt does not fit the model's context: vLLM and OpenAI ("maximum
+// context length", code context_length_exceeded), llama.cpp ("exceeds the available context
+// size", exceed_context_size_error), Ollama and others ("too many tokens", "prompt is too long").
+bool SaysContextLength(const std::string& body) {
+  const std::string lower = Lower(body);
+  for (const char* marker :
+       {"maximum context length", "context_length_exceeded", "context length", "context size",
+        "context window", "exceed_context_size", "too many tokens", "prompt is too long",
+        "input is too long"}) {
+    if (lower.find(marker) != std::string::npos) return true;
+  }
+  return false;
+}
+
 ParsedResponse Fail(FailureKind kind, std::string error) {
   ParsedResponse r;
   r.failure = kind;
@@ -153,6 +167,8 @@ ParsedResponse ParseBody(const std::string& body) {
     f.tokens_in = r.tokens_in;
     f.tokens_out = r.tokens_out;
     f.finish_reason = r.finish_reason;
+    f.content = r.content;
+    f.thinking = r.thinking;
     return f;
   };
   if (message.contains("refusal") && message["refusal"].is_string() &&
@@ -164,7 +180,20 @@ ParsedResponse ParseBody(const std::string& body) {
   if (r.finish_reason == "content_filter") {
     return keep_tokens(Fail(FailureKind::kRefusal, "the reply was withheld by a content filter"));
   }
-  r.content = message.contains("content") ? ContentText(message["content"]) : "";
+  SplitMessage split = SplitThinking(message.contains("content") ? ContentText(message["content"]) : "");
+  r.content = std::move(split.answer);
+  for (const char* field : {"reasoning_content", "reasoning"}) {
+    if (message.contains(field) && message[field].is_string()) {
+      r.thinking = message[field].get<std::string>();
+      break;
+    }
+  }
+  if (!split.thinking.empty()) r.thinking += (r.thinking.empty() ? "" : "\n") + split.thinking;
+  if (r.finish_reason == "length") {
+    return keep_tokens(Fail(FailureKind::kLength,
+                            "the reply was cut at the output token limit (finish_reason length, " +
+                                std::to_string(r.tokens_out) + " tokens)"));
+  }
   if (Trim(r.content).empty()) {
     return keep_tokens(Fail(FailureKind::kEmpty, "the model's message is empty"));
   }
@@ -210,6 +239,11 @@ ParsedResponse ParseResponse(const HttpResponse& response) {
   if (status == 429) return Fail(FailureKind::kRateLimited, where + ServerMessage(response.body));
   if (status >= 500) return Fail(FailureKind::kServerError, where + ServerMessage(response.body));
   if (status == 408) return Fail(FailureKind::kTimeout, where + ServerMessage(response.body));
+  if (status >= 400 && status < 500 && SaysContextLength(response.body)) {
+    return Fail(FailureKind::kContextLength,
+                where + "the prompt does not fit the model's context: " +
+                    ServerMessage(response.body));
+  }
   if (status < 200 || status >= 300) {
     return Fail(FailureKind::kClientError, where + ServerMessage(response.body));
   }
@@ -218,6 +252,35 @@ ParsedResponse ParseResponse(const HttpResponse& response) {
                 "the reply is '" + Truncate(response.content_type, 80) + "', not JSON");
   }
   return ParseBody(response.body);
+}
+
+SplitMessage SplitThinking(std::string_view content) {
+  SplitMessage out;
+  std::string text(content);
+  auto add_thinking = [&out](std::string_view part) {
+    const std::string_view trimmed = Trim(part);
+    if (trimmed.empty()) return;
+    if (!out.thinking.empty()) out.thinking += '\n';
+    out.thinking += trimmed;
+  };
+  const std::string kOpen = "<think>", kClose = "</think>";
+  // A closing tag before any opening one: the template opened the block in the prompt.
+  const size_t first_close = Lower(text).find(kClose);
+  if (first_close != std::string::npos && Lower(text).substr(0, first_close).find(kOpen) ==
+                                              std::string::npos) {
+    add_thinking(std::string_view(text).substr(0, first_close));
+    text.erase(0, first_close + kClose.size());
+  }
+  for (size_t start; (start = Lower(text).find(kOpen)) != std::string::npos;) {
+    const size_t body = start + kOpen.size();
+    const size_t end = Lower(text).find(kClose, body);
+    add_thinking(std::string_view(text).substr(
+        body, (end == std::string::npos ? text.size() : end) - body));
+    text.erase(start, end == std::string::npos ? std::string::npos : end + kClose.size() - start);
+  }
+  // Untouched when there was no block; otherwise without the blank lines the blocks left.
+  out.answer = text.size() == content.size() ? text : std::string(Trim(text));
+  return out;
 }
 
 std::optional<int64_t> ParseRetryAfterMs(std::string_view value, int64_t now_unix_ms) {
@@ -308,6 +371,7 @@ CallRecord OpenAiClient::Attempt(const CallContext& context, const std::string& 
   record.failure = parsed.failure;
   record.error = Redact(parsed.error, key);
   record.content = Redact(std::move(parsed.content), key);
+  record.thinking = Redact(std::move(parsed.thinking), key);
   record.finish_reason = parsed.finish_reason;
   record.tokens_in = parsed.tokens_in;
   record.tokens_out = parsed.tokens_out;

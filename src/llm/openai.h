@@ -41,12 +41,24 @@ Json BuildRequestBody(const ModelSpec& spec, const std::vector<ChatMessage>& mes
 struct ParsedResponse {
   FailureKind failure = FailureKind::kNone;
   std::string error;  // one line; "" when ok
-  std::string content;
+  std::string content;   // the answer only (kept, as far as it came, when cut: kLength)
+  std::string thinking;  // the model's thinking, never part of `content`
   std::string finish_reason;
   int64_t tokens_in = 0;
   int64_t tokens_out = 0;
 };
+// A 200 whose finish_reason is "length" is kLength; a 4xx whose body says the prompt does not
+// fit the context (vLLM, OpenAI, llama.cpp, Ollama wordings) is kContextLength.
 ParsedResponse ParseResponse(const HttpResponse& response);
+
+// A message's content split into answer and thinking: <think>...</think> blocks (any number; one
+// left open runs to the end) go to `thinking`, and so does everything before a closing </think>
+// that has no opening tag (servers whose chat template writes the opening tag into the prompt).
+struct SplitMessage {
+  std::string answer;
+  std::string thinking;
+};
+SplitMessage SplitThinking(std::string_view content);
 
 // Retry-After as milliseconds: delta-seconds (decimals accepted) or an HTTP-date, relative to
 // now_unix_ms. nullopt when absent or unreadable; never negative.

@@ -34,6 +34,7 @@ CallResult ReplayClient::Complete(const CallContext& context,
     record.model = recorded.model;
     record.reply = recorded.reply;
     record.content = recorded.content;
+    record.thinking = recorded.thinking;
     record.finish_reason = recorded.finish_reason;
     record.http_status = recorded.http_status;
     record.failure = recorded.failure;

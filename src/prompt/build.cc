@@ -207,6 +207,14 @@ Result<Messages> BuildPrompt(const PromptInput& in, const Templates& templates) 
   return messages;
 }
 
+bool ShrinkPrompt(PromptInput& in) {
+  if (in.inspirations.empty() && in.lineage.empty() && in.max_artifact_chars == 0) return false;
+  in.inspirations.resize(in.inspirations.size() / 2);
+  in.lineage.resize(in.lineage.size() / 2);
+  in.max_artifact_chars = in.max_artifact_chars < 64 ? 0 : in.max_artifact_chars / 4;
+  return true;
+}
+
 Result<Messages> BuildFeedbackPrompt(const FeedbackInput& in, const Templates& templates) {
   auto system = templates.find("feedback_system");
   auto user = templates.find("feedback");

@@ -86,6 +86,11 @@ Result<std::string> Render(std::string_view text, const std::map<std::string, st
 // The proposal prompt. InvalidArgument from a template with an unknown placeholder.
 Result<Messages> BuildPrompt(const PromptInput& input, const Templates& templates);
 
+// One step smaller, for a model whose context the prompt did not fit: halves the inspirations
+// and the lineage, quarters max_artifact_chars (the program, its partner and a repair's failure
+// stay). False, and `input` unchanged, when none is left to cut.
+bool ShrinkPrompt(PromptInput& input);
+
 struct FeedbackInput {
   std::string description;
   std::string language;

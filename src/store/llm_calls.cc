@@ -13,7 +13,7 @@ namespace {
 constexpr const char* kColumns =
     "id, proposal, call, attempt, model, purpose, request, reply, content, reasoning, "
     "expected_impact, finish_reason, http_status, failure, error, tokens_in, tokens_out, cost, "
-    "latency_ms, outcome, program_id, rejected_edit_id, created_unix_ms";
+    "latency_ms, outcome, program_id, rejected_edit_id, created_unix_ms, thinking";
 
 std::optional<int64_t> OptionalInt(const Statement& stmt, int column) {
   if (stmt.IsNull(column)) return std::nullopt;
@@ -30,8 +30,8 @@ Result<std::vector<int64_t>> Store::RecordLlmCalls(const std::vector<LlmCall>& c
       Statement insert,
       db_->Prepare("INSERT INTO llm_calls(proposal, call, attempt, model, purpose, request, reply, "
                    "content, reasoning, expected_impact, finish_reason, http_status, failure, "
-                   "error, tokens_in, tokens_out, cost, latency_ms, created_unix_ms) "
-                   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "error, tokens_in, tokens_out, cost, latency_ms, created_unix_ms, thinking) "
+                   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    "insert llm call"));
   for (const LlmCall& c : calls) {
     insert.Reset();
@@ -53,7 +53,8 @@ Result<std::vector<int64_t>> Store::RecordLlmCalls(const std::vector<LlmCall>& c
         .Bind(16, c.tokens_out)
         .Bind(17, c.cost)
         .Bind(18, c.latency_ms)
-        .Bind(19, c.created_unix_ms);
+        .Bind(19, c.created_unix_ms)
+        .Bind(20, c.thinking);
     KEVOLVE_RETURN_IF_ERROR(insert.Run());
     ids.push_back(sqlite3_last_insert_rowid(db_->handle()));
   }
@@ -128,6 +129,7 @@ Result<std::vector<LlmCall>> Store::LoadLlmCalls() const {
     c.program_id = OptionalInt(stmt, 20);
     c.rejected_edit_id = OptionalInt(stmt, 21);
     c.created_unix_ms = stmt.Int(22);
+    c.thinking = stmt.Text(23);
     calls.push_back(std::move(c));
   }
   return calls;

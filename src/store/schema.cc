@@ -89,6 +89,12 @@ CREATE INDEX llm_calls_by_proposal ON llm_calls(proposal, call, attempt);
 CREATE INDEX llm_calls_by_program ON llm_calls(program_id);
 )sql";
 
+// Version 3: a reasoning model's thinking (reasoning_content, <think> blocks), kept apart from
+// the answer the edit is read from.
+constexpr const char* kLlmThinkingV3 = R"sql(
+ALTER TABLE llm_calls ADD COLUMN thinking TEXT NOT NULL DEFAULT '';
+)sql";
+
 // Upgrades from `from_version` to from_version + 1.
 struct Migration {
   int from_version;
@@ -97,7 +103,7 @@ struct Migration {
 
 // Append, never edit, entries.
 const std::vector<Migration>& Migrations() {
-  static const std::vector<Migration> migrations = {{1, kLlmCallsV2}};
+  static const std::vector<Migration> migrations = {{1, kLlmCallsV2}, {2, kLlmThinkingV3}};
   return migrations;
 }
 

@@ -7,7 +7,7 @@
 // rejected_edits(...)       edits that failed to apply and were never evaluated
 // llm_calls(...)            (version 2) every HTTP attempt of an LLM call: request, reply,
 //                           model, tokens, cost, latency, failure kind, and the program or
-//                           rejected edit it led to
+//                           rejected edit it led to; (version 3) the model's thinking
 //
 // A later schema adds a Migration{from_version, sql} to Migrations() and bumps kSchemaVersion;
 // Open upgrades older files in one transaction, and CreateSchema applies the same migrations to a
@@ -19,7 +19,7 @@
 
 namespace kevolve::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // Creates every table and index of the current schema and records kSchemaVersion in meta.
 // REQUIRES: an empty database, inside a transaction.

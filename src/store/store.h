@@ -68,8 +68,9 @@ struct LlmCall {
   std::string request;
   std::string reply;
   std::string content;
-  std::string reasoning;
+  std::string reasoning;  // the <reasoning> part of the answer
   std::string expected_impact;
+  std::string thinking;  // a reasoning model's thinking, apart from its answer
   std::string finish_reason;
   int http_status = 0;
   std::string failure;  // "" = the attempt succeeded
@@ -113,7 +114,7 @@ struct StoreSummary {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   enum class Mode { kReadWrite, kReadOnly };
 
   // Creates a new run database at `path` with the current schema. AlreadyExists if the file

@@ -264,12 +264,94 @@ TEST(ParseResponseTest, EveryFaultHasItsKind) {
 TEST(ParseResponseTest, ReadsContentPartsAndUsage) {
   ParsedResponse p = ParseResponse(Json200(
       R"({"choices":[{"message":{"content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},)"
-      R"("finish_reason":"length"}],"usage":{"prompt_tokens":7,"completion_tokens":3}})"));
+      R"("finish_reason":"stop"}],"usage":{"prompt_tokens":7,"completion_tokens":3}})"));
   EXPECT_EQ(p.failure, FailureKind::kNone);
   EXPECT_EQ(p.content, "ab");
-  EXPECT_EQ(p.finish_reason, "length");
+  EXPECT_EQ(p.finish_reason, "stop");
   EXPECT_EQ(p.tokens_in, 7);
   EXPECT_EQ(p.tokens_out, 3);
+}
+
+TEST(ParseResponseTest, AReplyCutAtTheTokenLimitIsLengthAndKeepsWhatCame) {
+  ParsedResponse p = ParseResponse(Json200(
+      R"({"choices":[{"message":{"content":"<reasoning>First"},"finish_reason":"length"}],)"
+      R"("usage":{"prompt_tokens":7,"completion_tokens":4096}})"));
+  EXPECT_EQ(p.failure, FailureKind::kLength);
+  EXPECT_EQ(p.content, "<reasoning>First");
+  EXPECT_EQ(p.finish_reason, "length");
+  EXPECT_EQ(p.tokens_out, 4096);
+  EXPECT_NE(p.error.find("output token limit"), std::string::npos) << p.error;
+  // A reasoning model that spent every token thinking: cut, not empty.
+  p = ParseResponse(Json200(R"({"choices":[{"message":{"content":null,)"
+                            R"("reasoning_content":"hmm"},"finish_reason":"length"}]})"));
+  EXPECT_EQ(p.failure, FailureKind::kLength);
+  EXPECT_EQ(p.thinking, "hmm");
+}
+
+TEST(ParseResponseTest, AContextLengthErrorIsRecognizedAsServersWordIt) {
+  auto bad_request = [](int status, const std::string& body) {
+    HttpResponse r;
+    r.status = status;
+    r.content_type = "application/json";
+    r.body = body;
+    return r;
+  };
+  const std::vector<HttpResponse> context = {
+      // vLLM
+      bad_request(400, R"({"object":"error","message":"This model's maximum context length is )"
+                       R"(4096 tokens. However, you requested 5000 tokens.","code":400})"),
+      // OpenAI
+      bad_request(400, R"({"error":{"message":"Input too long.","type":"invalid_request_error",)"
+                       R"("code":"context_length_exceeded"}})"),
+      // llama.cpp
+      bad_request(400, R"({"error":{"code":400,"message":"the request exceeds the available )"
+                       R"(context size, try increasing it","type":"exceed_context_size_error"}})"),
+      bad_request(413, R"({"error":"too many tokens in the prompt"})"),
+  };
+  for (const HttpResponse& r : context) {
+    ParsedResponse p = ParseResponse(r);
+    EXPECT_EQ(p.failure, FailureKind::kContextLength) << r.body;
+    EXPECT_NE(p.error.find("does not fit the model's context"), std::string::npos) << p.error;
+  }
+  EXPECT_EQ(ParseResponse(bad_request(400, R"({"error":{"message":"unknown model"}})")).failure,
+            FailureKind::kClientError);
+  EXPECT_EQ(ParseResponse(bad_request(500, R"({"error":"context length"})")).failure,
+            FailureKind::kServerError);
+}
+
+TEST(ParseResponseTest, ThinkingIsKeptApartFromTheAnswer) {
+  auto message = [](const std::string& fields) {
+    return ParseResponse(
+        Json200(R"({"choices":[{"message":{)" + fields + R"(},"finish_reason":"stop"}]})"));
+  };
+  ParsedResponse p = message(R"("content":"the edit","reasoning_content":"let me think")");
+  EXPECT_EQ(p.content, "the edit");
+  EXPECT_EQ(p.thinking, "let me think");
+  p = message(R"("content":"the edit","reasoning":"openrouter thinking")");
+  EXPECT_EQ(p.content, "the edit");
+  EXPECT_EQ(p.thinking, "openrouter thinking");
+  p = message(R"("content":"<think>\nstep one\n</think>\n\nthe edit")");
+  EXPECT_EQ(p.content, "the edit");
+  EXPECT_EQ(p.thinking, "step one");
+  // Only thinking, no answer: empty.
+  p = message(R"("content":"<think>all thought, no answer</think>")");
+  EXPECT_EQ(p.failure, FailureKind::kEmpty);
+  EXPECT_EQ(p.thinking, "all thought, no answer");
+}
+
+TEST(SplitThinkingTest, BlocksAnywhereAnOpenBlockAndAClosingTagFromTheTemplate) {
+  SplitMessage s = SplitThinking("a <THINK>x</think> b <think>y</think> c");
+  EXPECT_EQ(s.answer, "a  b  c");
+  EXPECT_EQ(s.thinking, "x\ny");
+  s = SplitThinking("answer <think>cut mid-thought");
+  EXPECT_EQ(s.answer, "answer");
+  EXPECT_EQ(s.thinking, "cut mid-thought");
+  s = SplitThinking("the template opened it\n</think>\nanswer");
+  EXPECT_EQ(s.answer, "answer");
+  EXPECT_EQ(s.thinking, "the template opened it");
+  s = SplitThinking("  no thinking here\n");
+  EXPECT_EQ(s.answer, "  no thinking here\n");
+  EXPECT_EQ(s.thinking, "");
 }
 
 TEST(RetryAfterTest, SecondsAndHttpDates) {
@@ -297,7 +379,8 @@ TEST(BackoffTest, DoublesUpToTheCap) {
 TEST(FailureKindTest, NamesRoundTripAndRetryability) {
   for (FailureKind k : {FailureKind::kRateLimited, FailureKind::kServerError, FailureKind::kTimeout,
                         FailureKind::kTruncated, FailureKind::kTooLarge, FailureKind::kContentType,
-                        FailureKind::kRefusal, FailureKind::kEmpty}) {
+                        FailureKind::kRefusal, FailureKind::kEmpty, FailureKind::kLength,
+                        FailureKind::kContextLength}) {
     EXPECT_EQ(FailureKindFromName(FailureKindName(k)), k);
   }
   EXPECT_TRUE(Retryable(FailureKind::kRateLimited));
@@ -305,6 +388,9 @@ TEST(FailureKindTest, NamesRoundTripAndRetryability) {
   EXPECT_FALSE(Retryable(FailureKind::kTooLarge));
   EXPECT_FALSE(Retryable(FailureKind::kRefusal));
   EXPECT_FALSE(Retryable(FailureKind::kClientError));
+  // The same request would be cut, or too long, again: the proposer changes it instead.
+  EXPECT_FALSE(Retryable(FailureKind::kLength));
+  EXPECT_FALSE(Retryable(FailureKind::kContextLength));
 }
 
 }  // namespace

@@ -63,6 +63,36 @@ TEST(EnsembleTest, TheBanditFavoursImprovementPerUnitCost) {
   EXPECT_GE(first["pricey"], 1);  // every arm is tried
 }
 
+TEST(EnsembleTest, ARestoredBanditChoosesAsTheOneItWasSavedFrom) {
+  const std::vector<ModelSpec> models = {Model("cheap", "fast", 1), Model("pricey", "fast", 1),
+                                         Model("third", "fast", 1)};
+  Ensemble learnt(models, "bandit", 0);
+  Rng rng(4);
+  for (int i = 0; i < 60; ++i) {
+    const size_t m = learnt.Plan(rng).front();
+    learnt.Reward(m, m == 0 ? 0.3 : 0.1 * static_cast<double>(i % 3), m == 1 ? 0.02 : 0.001, 900);
+  }
+  Ensemble restored(models, "bandit", 0);
+  ASSERT_TRUE(restored.RestoreState(learnt.SaveState()).ok());
+  EXPECT_EQ(restored.SaveState(), learnt.SaveState());
+  Ensemble fresh(models, "bandit", 0);
+  Rng r1(11), r2(11), r3(11);
+  bool fresh_differs = false;
+  for (int i = 0; i < 50; ++i) {
+    const std::vector<size_t> plan = learnt.Plan(r1);
+    EXPECT_EQ(restored.Plan(r2), plan) << "proposal " << i;
+    fresh_differs |= fresh.Plan(r3) != plan;
+    const double gain = 0.05 * static_cast<double>(i % 4);
+    learnt.Reward(plan.front(), gain, 0.001, 900);
+    restored.Reward(plan.front(), gain, 0.001, 900);
+    fresh.Reward(plan.front(), gain, 0.001, 900);
+  }
+  EXPECT_TRUE(fresh_differs) << "nothing learnt would choose differently";
+  EXPECT_EQ(Ensemble(models, "bandit", 0).SaveState(), "");  // nothing learnt yet
+  EXPECT_TRUE(fresh.RestoreState("").ok());
+  EXPECT_EQ(fresh.RestoreState(R"({"models": 3})").code(), StatusCode::kInvalidArgument);
+}
+
 CallRecord Recorded(int64_t proposal, int call, int attempt, const std::string& content,
                     FailureKind failure = FailureKind::kNone) {
   CallRecord r;

@@ -86,6 +86,8 @@ TEST_F(HttpTest, EveryFaultIsCountedByItsKind) {
       {LlmTestServer::WrongContentType(), FailureKind::kContentType},
       {LlmTestServer::Refusal(), FailureKind::kRefusal},
       {LlmTestServer::EmptyChoices(), FailureKind::kEmpty},
+      {LlmTestServer::CutAtTokenLimit("<reasoning>"), FailureKind::kLength},
+      {LlmTestServer::ContextLengthExceeded(), FailureKind::kContextLength},
   };
   for (const Case& c : cases) {
     server_.Script({c.reply});
@@ -114,6 +116,16 @@ TEST_F(HttpTest, ANonRetryableFaultIsNotRetried) {
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.attempts.size(), 1u);
   EXPECT_LE(r.attempts[0].reply.size(), 64u << 10);  // the stored reply is capped
+}
+
+TEST_F(HttpTest, AReasoningModelsThinkingIsRecordedApartFromItsAnswer) {
+  server_.Script({LlmTestServer::WithReasoningContent("weigh both loops", "the answer")});
+  CallResult r = Call();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.content, "the answer");
+  ASSERT_EQ(r.attempts.size(), 1u);
+  EXPECT_EQ(r.attempts[0].thinking, "weigh both loops");
+  EXPECT_EQ(r.attempts[0].content, "the answer");
 }
 
 TEST_F(HttpTest, ARefusedConnectionIsAConnectionFailure) {

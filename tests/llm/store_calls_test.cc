@@ -1,4 +1,4 @@
-// llm_calls in the run database: the version-2 migration, recording attempts, linking them to
+// llm_calls in the run database: the version-2 and -3 migrations, recording attempts, linking them to
 // the program or rejected edit they led to, and the usage summary.
 #include <gtest/gtest.h>
 
@@ -39,9 +39,30 @@ TEST_F(StoreTest, AVersionOneFileGainsTheLlmCallsTable) {
   RawSql(path_, "DROP TABLE llm_calls; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
   auto store = Store::Open(path_);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_EQ((*store)->GetMeta("schema_version")->value_or(""), "2");
+  EXPECT_EQ((*store)->GetMeta("schema_version")->value_or(""), "3");
   auto ids = (*store)->RecordLlmCalls({Attempt(1, 0, 0, "fast", "", 5, 6, 0.1)});
   ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+}
+
+TEST_F(StoreTest, AVersionTwoFileKeepsItsCallsAndGainsTheThinkingColumn) {
+  {
+    auto store = MustCreate();
+    ASSERT_TRUE(store->RecordLlmCalls({Attempt(1, 0, 0, "fast", "", 5, 6, 0.1)}).ok());
+  }
+  RawSql(path_,
+         "ALTER TABLE llm_calls DROP COLUMN thinking; "
+         "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+  auto store = Store::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ((*store)->GetMeta("schema_version")->value_or(""), "3");
+  LlmCall thinking = Attempt(2, 0, 0, "fast", "", 5, 6, 0.1);
+  thinking.thinking = "first, the loop bound";
+  ASSERT_TRUE((*store)->RecordLlmCalls({thinking}).ok());
+  auto calls = (*store)->LoadLlmCalls();
+  ASSERT_TRUE(calls.ok()) << calls.status().ToString();
+  ASSERT_EQ(calls->size(), 2u);
+  EXPECT_EQ((*calls)[0].thinking, "");
+  EXPECT_EQ((*calls)[1].thinking, "first, the loop bound");
 }
 
 TEST_F(StoreTest, CallsAreLinkedToWhatTheyProduced) {

@@ -150,6 +150,26 @@ TEST(PromptTest, EmptySectionsLeaveNoTrace) {
   EXPECT_EQ(m->user.rfind("## Current program", 0), 0u) << m->user;
 }
 
+TEST(PromptTest, ShrinkingCutsContextStepByStepButNeverTheProgramOrThePartner) {
+  PromptInput in = Input(Kind::kCrossover);
+  in.parent.result.artifacts["stderr"] = std::string(3000, 'e');
+  in.max_artifact_chars = 2000;
+  size_t last = BuildPrompt(in, DefaultTemplates())->user.size();
+  int steps = 0;
+  while (ShrinkPrompt(in)) {
+    ++steps;
+    const std::string user = BuildPrompt(in, DefaultTemplates())->user;
+    EXPECT_LT(user.size(), last) << "step " << steps;
+    EXPECT_NE(user.find("* 1.25;"), std::string::npos) << "the program stays";
+    EXPECT_NE(user.find("* 2.0;"), std::string::npos) << "the partner stays";
+    last = user.size();
+  }
+  EXPECT_TRUE(in.inspirations.empty());
+  EXPECT_TRUE(in.lineage.empty());
+  EXPECT_EQ(in.max_artifact_chars, 0u);
+  EXPECT_LE(steps, 6) << "each step cuts by half or more";
+}
+
 TEST(TemplatesTest, RenderNamesAnUnknownPlaceholder) {
   Result<std::string> r = Render("a {{x}} b {{nope}}", {{"x", "1"}});
   ASSERT_FALSE(r.ok());

@@ -77,7 +77,7 @@ TEST_F(StoreTest, EverythingSurvivesCloseAndReopen) {
   auto store = MustOpen();
   EXPECT_EQ(store->GetMeta("run_id")->value_or(""), "20261121-abc");
   EXPECT_EQ(store->GetMeta("config_yaml")->value_or(""), "run:\n  seed: 7\n");
-  EXPECT_EQ(store->GetMeta("schema_version")->value_or(""), "2");
+  EXPECT_EQ(store->GetMeta("schema_version")->value_or(""), "3");
   EXPECT_FALSE(store->GetMeta("absent")->has_value());
   auto state = store->LoadState();
   ASSERT_TRUE(state.ok());
@@ -94,8 +94,8 @@ TEST_F(StoreTest, MetaOverwritesAndProtectsSchemaVersion) {
   ASSERT_TRUE(store->PutMeta("strategy", "evolve").ok());
   ASSERT_TRUE(store->PutMeta("strategy", "hill-climb").ok());
   EXPECT_EQ(store->GetMeta("strategy")->value_or(""), "hill-climb");
-  EXPECT_EQ(store->PutMeta("schema_version", "2").code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store->GetMeta("schema_version")->value_or(""), "2");
+  EXPECT_EQ(store->PutMeta("schema_version", "3").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->GetMeta("schema_version")->value_or(""), "3");
 }
 
 TEST_F(StoreTest, PlacementsAreOrderedAgainstPrograms) {

@@ -12,13 +12,17 @@
 namespace kevolve::testing {
 namespace {
 
-std::string CompletionBody(const std::string& content, int tokens_in, int tokens_out) {
+std::string CompletionBody(const std::string& content, int tokens_in, int tokens_out,
+                           const std::string& finish_reason = "stop",
+                           const std::string& thinking = "") {
+  Json message = {{"role", "assistant"}, {"content", content}};
+  if (!thinking.empty()) message["reasoning_content"] = thinking;
   Json body = {{"id", "chatcmpl-test"},
                {"object", "chat.completion"},
                {"model", "test-model"},
                {"choices", Json::array({{{"index", 0},
-                                         {"message", {{"role", "assistant"}, {"content", content}}},
-                                         {"finish_reason", "stop"}}})},
+                                         {"message", message},
+                                         {"finish_reason", finish_reason}}})},
                {"usage",
                 {{"prompt_tokens", tokens_in},
                  {"completion_tokens", tokens_out},
@@ -173,6 +177,34 @@ ServerReply LlmTestServer::Refusal() {
 ServerReply LlmTestServer::EmptyChoices() {
   ServerReply r;
   r.body = R"({"choices":[],"usage":{"prompt_tokens":10,"completion_tokens":0}})";
+  return r;
+}
+
+ServerReply LlmTestServer::CutAtTokenLimit(const std::string& partial) {
+  ServerReply r;
+  r.body = CompletionBody(partial, 100, 4096, "length");
+  return r;
+}
+
+ServerReply LlmTestServer::ContextLengthExceeded() {
+  ServerReply r;
+  r.status = 400;
+  r.body = Json{{"object", "error"},
+                {"message",
+                 "This model's maximum context length is 4096 tokens. However, you requested 9000 "
+                 "tokens (8000 in the messages, 1000 in the completion). Please reduce the length "
+                 "of the messages or completion."},
+                {"type", "BadRequestError"},
+                {"param", nullptr},
+                {"code", 400}}
+               .dump();
+  return r;
+}
+
+ServerReply LlmTestServer::WithReasoningContent(const std::string& thinking,
+                                                const std::string& content) {
+  ServerReply r;
+  r.body = CompletionBody(content, 100, 200, "stop", thinking);
   return r;
 }
 

@@ -2,7 +2,8 @@
 // 127.0.0.1 on an ephemeral port, in-process, serves scripted replies first (one per request, in
 // order) and then asks a responder, and injects faults: 429 with Retry-After, 500, a reply slower
 // than the client's timeout, a truncated body, a huge body, a wrong content type, a reply that is
-// not an edit, a refusal, no choices. Every request is kept for inspection. Thread-safe.
+// not an edit, a refusal, no choices, a reply cut at the token limit, a prompt too long for the
+// context; and answers as reasoning models do (thinking beside or inside the content). Every request is kept for inspection. Thread-safe.
 #pragma once
 
 #include <cstddef>
@@ -67,6 +68,12 @@ class LlmTestServer {
   static ServerReply NotAnEdit();
   static ServerReply Refusal();
   static ServerReply EmptyChoices();
+  // finish_reason "length": `partial` is what came before the output token limit.
+  static ServerReply CutAtTokenLimit(const std::string& partial);
+  // HTTP 400 with the body vLLM sends for a prompt longer than the model's context.
+  static ServerReply ContextLengthExceeded();
+  // A reasoning model's reply: `thinking` in message.reasoning_content, `content` the answer.
+  static ServerReply WithReasoningContent(const std::string& thinking, const std::string& content);
 
  private:
   ServerReply Next(const ServerRequest& request);
