@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <utility>
 
 #include "core/files.h"
@@ -176,6 +177,39 @@ Status CheckCommandExists(const EvaluatorConfig& config, const std::string& task
   return Status::Ok();
 }
 
+// As root, evaluations run as unprivileged uids of their own: every folder above `path` must be
+// searchable by others, and `path` itself readable too (both modes: bwrap binds the task at its
+// own path, so its own permissions still apply). FailedPrecondition names the folder that stops
+// them and the fix.
+Status CheckReachableByOthers(const std::string& path, const std::string& what) {
+  fs::path at = fs::path(path).lexically_normal();
+  const auto mode_of = [](const fs::path& p) -> std::optional<mode_t> {
+    struct stat st = {};
+    if (stat(p.c_str(), &st) != 0) return std::nullopt;
+    return st.st_mode;
+  };
+  const std::optional<mode_t> own = mode_of(at);
+  if (own && (*own & S_IROTH) == 0) {
+    return Status::FailedPrecondition(
+        what + " '" + path + "' is not readable by others, and evaluations run as unprivileged "
+        "uids of their own when kevolve runs as root; chmod o+rX it (and what is in it)");
+  }
+  for (fs::path parent = at.parent_path(); !parent.empty() && parent != parent.root_path();
+       parent = parent.parent_path()) {
+    const std::optional<mode_t> mode = mode_of(parent);
+    if (mode && (*mode & S_IXOTH) == 0) {
+      char octal[8];
+      std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(*mode & 07777));
+      return Status::FailedPrecondition(
+          what + " '" + path + "' is below '" + parent.string() + "' (mode " + octal +
+          "), which others cannot enter, and evaluations run as unprivileged uids of their own "
+          "when kevolve runs as root: move the checkout or task where others can read it (for "
+          "example /opt or /srv), or chmod o+x '" + parent.string() + "'");
+    }
+  }
+  return Status::Ok();
+}
+
 // evaluator.read_paths as absolute paths (relative ones against the task folder); each must
 // exist, so that a typo is a config error and not an evaluator that cannot find its data.
 Result<std::vector<std::string>> ResolveReadPaths(const std::vector<std::string>& paths,
@@ -274,6 +308,12 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
   KEVOLVE_RETURN_IF_ERROR(CheckCommandExists(config, options.task_dir, inherited));
   KEVOLVE_ASSIGN_OR_RETURN(std::vector<std::string> read_paths,
                            ResolveReadPaths(config.read_paths, options.task_dir));
+  if (internal::ProbeNamespaces().can_switch_uid) {
+    KEVOLVE_RETURN_IF_ERROR(CheckReachableByOthers(options.task_dir, "the task folder"));
+    for (const std::string& path : read_paths) {
+      KEVOLVE_RETURN_IF_ERROR(CheckReachableByOthers(path, "evaluator.read_paths entry"));
+    }
+  }
   std::vector<std::string> gpu_nodes = config.gpu ? GpuDeviceNodes() : std::vector<std::string>{};
   std::vector<std::string> ro_binds = {options.task_dir};
   ro_binds.insert(ro_binds.end(), read_paths.begin(), read_paths.end());

@@ -265,6 +265,31 @@ TEST(EvaluatorTest, EachSlotHasItsOwnUid) {
   EXPECT_GE(*evaluator->SlotUid(0), 100'000u);
 }
 
+// As root, a task below a folder others cannot enter (a checkout in /root) would fail every
+// evaluation: the slot uids cannot reach it. Refused at start, naming the folder and the fix.
+TEST(EvaluatorTest, ATaskTheSlotUidsCannotReachIsRefusedAtStart) {
+  if (!DetectSandbox().can_switch_uid) GTEST_SKIP() << "evaluations run as this uid here";
+  TempDir scratch;
+  TempDir home;
+  const std::string task = home.Sub("checkout/task");
+  ASSERT_TRUE(MakeDirs(task).ok());
+  ASSERT_TRUE(WriteFileAtomic(task + "/evaluate", "#!/bin/sh\necho '{}'\n").ok());
+  chmod((task + "/evaluate").c_str(), 0755);
+  chmod(home.path().c_str(), 0700);  // a private home
+  EvaluatorConfig config = HostileConfig({"./evaluate"});
+  auto refused = Evaluator::Create(config, EvaluatorOptions{task, scratch.path()});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(refused.status().message().find("is below '" + home.path() + "' (mode 0700), which "
+                                            "others cannot enter"),
+            std::string::npos)
+      << refused.status().message();
+  EXPECT_NE(refused.status().message().find("chmod o+x '" + home.path() + "'"), std::string::npos);
+  chmod(home.path().c_str(), 0711);  // searchable: the fix the message names
+  auto accepted = Evaluator::Create(config, EvaluatorOptions{task, scratch.path()});
+  EXPECT_TRUE(accepted.ok()) << accepted.status().ToString();
+}
+
 TEST(EvaluatorTest, ACandidateThatCannotBeRunIsASandboxFailure) {
   // The command is the program itself, written without the execute bit.
   TempDir scratch;

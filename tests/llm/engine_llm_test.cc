@@ -82,7 +82,7 @@ class EngineLlmTest : public ::testing::Test {
   }
 
   std::string Start(const Config& config) {
-    auto engine = Engine::Start(config, ConfigToYaml(config), Env());
+    auto engine = Engine::Start(config, Env());
     EXPECT_TRUE(engine.ok()) << engine.status().ToString();
     if (!engine.ok()) return "";
     std::atomic<bool> stop{false};
