@@ -27,7 +27,7 @@ const char kKeyVar[] = "KEVOLVE_TEST_LLM_KEY";
 const char kKey[] = "sk-kevolve-test-4f1d9c2e7a5b";
 
 class LlmE2eTest : public ::testing::Test {
- protected:
+ public:  // ExpectReplayReproducesTheRun drives the fixture from outside a test body
   void SetUp() override {
     out_ = ::testing::TempDir() + "llm_e2e_" +
            ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -211,20 +211,23 @@ TEST_F(LlmE2eTest, CostsAndTokensAddUpAcrossStatusDatabaseAndEvents) {
   EXPECT_EQ(j["llm"]["models"]["coder"]["calls"], ev_calls);
 }
 
-TEST_F(LlmE2eTest, ReplayReproducesTheRecordedProgramsExactly) {
+// Records a run of 25 evaluations with `workers`, replays it without a server, and compares.
+void ExpectReplayReproducesTheRun(LlmE2eTest& t, int workers, bool reproducible) {
   std::string dir;
   {
     LlmTestServer server(testing::MutatorResponder);
     server.Script(
         {LlmTestServer::NotAnEdit(), LlmTestServer::ServerError(), LlmTestServer::Refusal()});
-    auto run = RunCommand(RunArgs(kToy, 25, 1, server.base_url()));
+    std::vector<std::string> args = t.RunArgs(kToy, 25, workers, server.base_url());
+    if (reproducible) args.insert(args.end(), {"--set", "run.reproducible=true"});
+    auto run = RunCommand(args);
     ASSERT_EQ(run.exit_code, 0) << run.err;
-    dir = RunDirs(out_).at(0);
+    dir = t.RunDirs(t.out_).at(0);
   }  // the server is gone: the replay needs none
-  const std::string replays = out_ + "/replays";
+  const std::string replays = t.out_ + "/replays";
   auto replay = RunCommand({KevolveBinary(), "replay", dir, "--into", replays});
   ASSERT_EQ(replay.exit_code, 0) << replay.err;
-  const std::vector<std::string> replayed_dirs = RunDirs(replays);
+  const std::vector<std::string> replayed_dirs = t.RunDirs(replays);
   ASSERT_EQ(replayed_dirs.size(), 1u);
   auto original = Store::Open(dir + "/run.db", Store::Mode::kReadOnly);
   auto again = Store::Open(replayed_dirs[0] + "/run.db", Store::Mode::kReadOnly);
@@ -239,9 +242,19 @@ TEST_F(LlmE2eTest, ReplayReproducesTheRecordedProgramsExactly) {
     EXPECT_EQ((*a)[i].parent_id, (*b)[i].parent_id) << "program " << i + 1;
   }
   EXPECT_EQ((*(*original)->Summarize()).rejected_edits, (*(*again)->Summarize()).rejected_edits);
-  const Json j = Status(replayed_dirs[0]);
+  const Json j = t.Status(replayed_dirs[0]);
   EXPECT_EQ(j["replay_of"], dir);
   EXPECT_DOUBLE_EQ(j["llm"]["cost"].get<double>(), 0.0);  // nothing was spent again
+}
+
+TEST_F(LlmE2eTest, ReplayReproducesTheRecordedProgramsExactly) {
+  ExpectReplayReproducesTheRun(*this, 1, false);
+}
+
+// With several workers, run.reproducible takes results in ticket order, so the replay is exact
+// too (docs/llm.md).
+TEST_F(LlmE2eTest, ReplayOfAReproducibleRunWithSeveralWorkersIsExact) {
+  ExpectReplayReproducesTheRun(*this, 3, true);
 }
 
 TEST_F(LlmE2eTest, ABudgetStopsTheRunResumably) {
