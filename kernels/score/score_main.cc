@@ -126,7 +126,7 @@ int Evaluate(const std::vector<std::string>& args) {
   }
   SelectorJob job;
   job.task_dir = task;
-  job.program = flags->Get("program");
+  job.program = AbsolutePath(flags->Get("program"));
   job.workdir = workdir;
   job.sealed = OwnFolder() + "/kevolve-sealed";
   if (const char* cxx = std::getenv("CXX"); cxx != nullptr && *cxx != '\0') job.cxx = cxx;
