@@ -1,7 +1,6 @@
 #include "score/replay_score.h"
 
 #include <cmath>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -10,25 +9,13 @@
 #include "bench/bench_io.h"
 #include "core/text.h"
 #include "score/references.h"
+#include "score/text_format.h"
 
 namespace kevolve::gemm::score {
 namespace {
 
 constexpr int kShapesNamedWhenInvalid = 3;
 constexpr int kGapsInFeedback = 5;
-
-__attribute__((format(printf, 1, 2))) std::string Format(const char* format, ...) {
-  va_list args;
-  va_start(args, format);
-  va_list copy;
-  va_copy(copy, args);
-  const int size = std::vsnprintf(nullptr, 0, format, copy);
-  va_end(copy);
-  std::string out(static_cast<size_t>(size > 0 ? size : 0), '\0');
-  std::vsnprintf(out.data(), out.size() + 1, format, args);
-  va_end(args);
-  return out;
-}
 
 long long Ll(int64_t v) { return static_cast<long long>(v); }
 
@@ -83,7 +70,8 @@ std::string TrainFeedback(const ReplayData& data, const Selection& selection,
 
 // The value after `"key":` on a line of events.jsonl, made of `chars` ("" when absent).
 std::string FieldText(std::string_view line, std::string_view key, std::string_view chars) {
-  const std::string needle = "\"" + std::string(key) + "\":";
+  std::string needle(1, '"');
+  needle.append(key).append("\":");
   for (size_t at = line.find(needle); at != std::string_view::npos;
        at = line.find(needle, at + 1)) {
     const size_t start = at + needle.size();

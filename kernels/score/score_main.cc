@@ -9,11 +9,14 @@
 //     `evaluate` (it kills what the selector left running, which would include a parent shell).
 //   kevolve-gemm-score report --task DIR --run RUN --choices CSV --evaluations N [--table CSV]
 //     Writes RUN/report.md, RUN/summary.json and RUN/progress.svg for the selector's choices.
+//   kevolve-gemm-score summary --table CSV --shapes SUITE.csv[,SUITE.csv...] [--markdown]
+//     Prints the table's per-shape best configs against cuBLAS (data/gemm/summary_h100.md).
 // Exit status: 0 with a result printed (valid or not), 2 for a bad command line, 1 for a report
 // that cannot be written.
 #include <unistd.h>
 
 #include <climits>
+#include <optional>
 #include <cstdio>
 #include <cstdlib>
 #include <set>
@@ -26,6 +29,7 @@
 #include "score/replay_data.h"
 #include "score/replay_score.h"
 #include "score/selector_run.h"
+#include "score/table_summary.h"
 
 namespace kevolve::gemm::score {
 namespace {
@@ -34,6 +38,28 @@ using bench::FlagSpec;
 using bench::Flags;
 
 constexpr int kExitUsage = 2;
+
+// Parses a mode's flags; on a bad flag or a missing required one prints why and the mode's flags
+// to stderr and returns nothing (exit kExitUsage).
+std::optional<Flags> ParseFlags(const std::string& mode, const std::vector<std::string>& args,
+                                const std::vector<FlagSpec>& specs,
+                                const std::vector<std::string>& required) {
+  auto flags = Flags::Parse(args, specs);
+  std::string why = flags.ok() ? "" : flags.status().message();
+  for (const std::string& name : required) {
+    if (why.empty() && flags->Get(name).empty()) why = "--" + name + " is required";
+  }
+  if (why.empty()) return *flags;
+  std::fprintf(stderr, "%s: %s\nusage: kevolve-gemm-score %s FLAGS\n%s", mode.c_str(), why.c_str(),
+               mode.c_str(), bench::FlagHelp(specs).c_str());
+  return std::nullopt;
+}
+
+// The first failure of a mode that writes files: "MODE: why" on stderr, exit 1.
+int Fail(const std::string& mode, const Status& s) {
+  std::fprintf(stderr, "%s: %s\n", mode.c_str(), s.message().c_str());
+  return 1;
+}
 
 std::string DefaultTable(const std::string& task) {
   const char* env = std::getenv("KEVOLVE_GEMM_TABLE");
@@ -106,17 +132,12 @@ int Evaluate(const std::vector<std::string>& args) {
   const std::vector<FlagSpec> specs = {
       {"task", "", "the task folder (split.csv, baseline_choices.csv, select_main.cc)"},
       {"program", "", "the candidate selector's source file"},
-      {"table", "", "performance table (default: $KEVOLVE_GEMM_TABLE, else the H100 table)"},
+      {"table", "", "performance table; none: $KEVOLVE_GEMM_TABLE, else the H100 table"},
       {"live", "", "measure the chosen configs on this machine's GPU", true},
       {"live-out", "", "with --live: keep the measured table here"},
       {"emit-choices", "", "add the selector's choices to the result (artifacts.choices)", true}};
-  auto flags = Flags::Parse(args, specs);
-  if (!flags.ok() || flags->Get("task").empty() || flags->Get("program").empty()) {
-    std::fprintf(stderr, "evaluate: %s\nusage: kevolve-gemm-score evaluate --task DIR --program FILE\n%s",
-                 flags.ok() ? "--task and --program are required" : flags.status().message().c_str(),
-                 bench::FlagHelp(specs).c_str());
-    return kExitUsage;
-  }
+  const auto flags = ParseFlags("evaluate", args, specs, {"task", "program"});
+  if (!flags) return kExitUsage;
   const std::string task = flags->Get("task");
   std::string table = flags->IsSet("table") ? flags->Get("table") : DefaultTable(task);
   const std::string workdir = AbsolutePath(".");
@@ -189,20 +210,10 @@ int Report(const std::vector<std::string>& args) {
       {"run", "", "the run folder (events.jsonl); the report is written into it"},
       {"choices", "", "the best program's choices (m,n,k,config lines)"},
       {"evaluations", "0", "the run's evaluations"},
-      {"table", "", "performance table (default: the H100 table)"}};
-  auto flags = Flags::Parse(args, specs);
-  if (!flags.ok() || flags->Get("task").empty() || flags->Get("run").empty() ||
-      flags->Get("choices").empty()) {
-    std::fprintf(stderr, "report: %s\nusage: kevolve-gemm-score report --task DIR --run RUN --choices CSV\n%s",
-                 flags.ok() ? "--task, --run and --choices are required"
-                            : flags.status().message().c_str(),
-                 bench::FlagHelp(specs).c_str());
-    return kExitUsage;
-  }
-  const auto fail = [](const Status& s) {
-    std::fprintf(stderr, "report: %s\n", s.message().c_str());
-    return 1;
-  };
+      {"table", "", "performance table; none: the H100 table"}};
+  const auto flags = ParseFlags("report", args, specs, {"task", "run", "choices"});
+  if (!flags) return kExitUsage;
+  const auto fail = [](const Status& s) { return Fail("report", s); };
   const std::string task = flags->Get("task");
   const std::string run = flags->Get("run");
   RunFacts facts;
@@ -228,6 +239,49 @@ int Report(const std::vector<std::string>& args) {
   return 0;
 }
 
+// The copy bandwidth of the table's provenance (TABLE.json, else TABLE with .json for its
+// extension: "ceilings": {"copy_tbps": X}); 3.0 TB/s where there is none.
+double CopyTbps(const std::string& table) {
+  std::string path = table + ".json";
+  if (!PathExists(path)) path = table.substr(0, table.rfind('.')) + ".json";
+  auto text = ReadFile(path);
+  if (!text.ok()) return 3.0;
+  const size_t at = text->find("\"copy_tbps\"");
+  if (at == std::string::npos) return 3.0;
+  const size_t colon = text->find(':', at);
+  return colon == std::string::npos ? 3.0 : std::strtod(text->c_str() + colon + 1, nullptr);
+}
+
+int Summary(const std::vector<std::string>& args) {
+  const std::vector<FlagSpec> specs = {
+      {"table", "", "the performance table"},
+      {"shapes", "", "shape suites, comma-separated (shapes_NAME.csv; NAME llm is split into "
+                     "decode and prefill, every other suite is edge)"},
+      {"markdown", "", "add one markdown row per shape", true}};
+  const auto flags = ParseFlags("summary", args, specs, {"table", "shapes"});
+  if (!flags) return kExitUsage;
+  const auto fail = [](const Status& s) { return Fail("summary", s); };
+  const std::string table_path = flags->Get("table");
+  auto table_csv = ReadFile(table_path);
+  if (!table_csv.ok()) return fail(table_csv.status());
+  auto table = bench::ParsePerfTable(*table_csv);
+  if (!table.ok()) return fail(table.status());
+  std::vector<ShapeSuite> suites;
+  for (const std::string& path : bench::SplitCsv(flags->Get("shapes"))) {
+    auto csv = ReadFile(path);
+    if (!csv.ok()) return fail(csv.status());
+    auto shapes = bench::ParseShapeSuite(*csv);
+    if (!shapes.ok()) return fail(shapes.status().WithContext(path));
+    std::string name = path.substr(path.rfind('/') + 1);
+    if (StartsWith(name, "shapes_")) name = name.substr(7);
+    if (EndsWith(name, ".csv")) name.resize(name.size() - 4);
+    suites.push_back({name, std::move(*shapes)});
+  }
+  std::fputs(SummarizeTable(*table, suites, CopyTbps(table_path), flags->IsSet("markdown")).c_str(),
+             stdout);
+  return 0;
+}
+
 }  // namespace
 }  // namespace kevolve::gemm::score
 
@@ -236,8 +290,10 @@ int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "evaluate") return kevolve::gemm::score::Evaluate(args);
   if (mode == "report") return kevolve::gemm::score::Report(args);
+  if (mode == "summary") return kevolve::gemm::score::Summary(args);
   std::fprintf(stderr,
                "usage: kevolve-gemm-score evaluate --task DIR --program FILE [...]\n"
-               "       kevolve-gemm-score report --task DIR --run RUN --choices CSV [...]\n");
+               "       kevolve-gemm-score report --task DIR --run RUN --choices CSV [...]\n"
+               "       kevolve-gemm-score summary --table CSV --shapes A,B [--markdown]\n");
   return 2;
 }

@@ -10,6 +10,7 @@
 #include "score/replay_data.h"
 #include "score/replay_score.h"
 #include "score/selector_run.h"
+#include "score/table_summary.h"
 
 namespace kevolve::gemm::score {
 namespace {
@@ -153,6 +154,20 @@ TEST(ReplayScoreTest, ProgressFollowsTheBestValidScore) {
   EXPECT_NE(svg.find("<polyline"), std::string::npos);
   EXPECT_NE(svg.find(">3</text>"), std::string::npos);  // three evaluations
   EXPECT_EQ(ProgressSvg(""), "");
+}
+
+TEST(TableSummaryTest, GroupsShapesAndSkipsThoseWithoutCublas) {
+  auto rows = bench::ParsePerfTable(kTable);
+  ASSERT_TRUE(rows.ok());
+  auto llm = bench::ParseShapeSuite("m,n,k,origin\n16,4096,4096,a\n4096,4096,4096,b\n");
+  auto edge = bench::ParseShapeSuite("m,n,k,origin\n64,4096,4096,c\n");
+  ASSERT_TRUE(llm.ok() && edge.ok());
+  const std::string text = SummarizeTable(*rows, {{"llm", *llm}, {"edge", *edge}}, 3.0, true);
+  // Only 16x4096x4096 has a cuBLAS time: one decode shape, best b at 5 us against cuBLAS's 4.
+  EXPECT_NE(text.find("shapes with data: 1; configs measured: 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("decode  : geomean 0.800 over 1 shapes"), std::string::npos) << text;
+  EXPECT_EQ(text.find("prefill"), std::string::npos) << text;
+  EXPECT_NE(text.find("| 16 | 4096 | 4096 | a | 4.0 | 5.0 | 0.80 | "), std::string::npos) << text;
 }
 
 TEST(SelectorRunTest, HeadAndTailKeepWholeLines) {

@@ -106,6 +106,38 @@ TEST_P(GemmScoreIdentityTest, TheReportIsTheAwkReport) {
   EXPECT_NE(report.out.find("heldout_fraction_of_oracle"), std::string::npos) << report.out;
 }
 
+// The report reads the best program's choices out of a sandboxed evaluation: `kevolve eval
+// --artifact choices` prints the artifact's text alone, and fails, naming it, where the result
+// has none.
+TEST(GemmReportChoicesTest, KevolveEvalPrintsTheChoicesOfTheSandboxedEvaluation) {
+  const std::string program = kTask + "/naive_program.cc";
+  const testing::CommandResult choices =
+      RunCommand({testing::KevolveBinary(), "eval", kTask, program, "--artifact", "choices",
+                  "--set", "evaluator.command=[./evaluate, \"{program}\", --emit-choices]"});
+  ASSERT_EQ(choices.exit_code, 0) << choices.err;
+  auto baseline = ReadFile(kTask + "/baseline_choices.csv");
+  ASSERT_TRUE(baseline.ok());
+  EXPECT_EQ(choices.out, *baseline);  // the naive seed's choices are the baseline's
+  const testing::CommandResult none =
+      RunCommand({testing::KevolveBinary(), "eval", kTask, program, "--artifact", "choices"});
+  EXPECT_NE(none.exit_code, 0);
+  EXPECT_NE(none.err.find("no artifact 'choices'"), std::string::npos) << none.err;
+}
+
+// `kevolve-gemm-score summary` prints what scripts/gemm/summarize.py printed for the committed
+// table (golden/summarize_py_perf_h100.txt: its output for the command of
+// data/gemm/summary_h100.md), so the table has one parser.
+TEST(GemmTableSummaryTest, TheSummaryIsWhatThePythonSummaryPrinted) {
+  const std::string data = std::string(KEVOLVE_SOURCE_DIR) + "/data/gemm/";
+  const testing::CommandResult r =
+      RunCommand({kTools + "/kevolve-gemm-score", "summary", "--table", data + "perf_h100.csv",
+                  "--shapes", data + "shapes_llm.csv," + data + "shapes_edge.csv", "--markdown"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto golden = ReadFile(kGolden + "summarize_py_perf_h100.txt");
+  ASSERT_TRUE(golden.ok());
+  EXPECT_EQ(r.out, *golden);
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, GemmScoreIdentityTest,
                          ::testing::Values("model_program", "expert_program", "naive_program",
                                            "evolved_h100"));
