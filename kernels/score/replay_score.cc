@@ -90,6 +90,93 @@ bool Has(std::string_view line, std::string_view text) {
   return line.find(text) != std::string_view::npos;
 }
 
+// A selector's figures and the references', over train and held-out shapes.
+struct ReportFigures {
+  struct Figures {
+    SelectorSummary evolved, tree, single, oracle, baseline;
+  };
+  Figures train, held_out;
+};
+
+// report.md: the comparison and the per-shape held-out table.
+std::string ReportMarkdown(const ReplayData& data, const Selection& evolved,
+                           const Selection& baseline, const References& refs,
+                           const ReportFigures& f, const RunFacts& facts) {
+  const std::vector<ScoredShape>& shapes = data.shapes();
+  const ReportFigures::Figures& tr = f.train;
+  const ReportFigures::Figures& ho = f.held_out;
+  std::string md;
+  md = "# GEMM tile heuristic: report\n\n";
+  md += Format(
+      "Evaluations: %lld; wall time: %.0f s. Speedups are geomeans of baseline time / selector "
+      "time; \"of oracle\" is the geomean of per-shape best time / selector time.\n\n",
+      Ll(facts.evaluations), facts.wall_seconds);
+  md += "| selector | train speedup | train of oracle | held-out speedup | held-out of oracle |\n";
+  md += "| --- | ---: | ---: | ---: | ---: |\n";
+  md += Format("| naive baseline | 1.000 | %.3f | 1.000 | %.3f |\n", tr.baseline.frac_oracle,
+               ho.baseline.frac_oracle);
+  md += Format("| best single config | %.3f | %.3f | %.3f | %.3f |\n", tr.single.geo_speedup,
+               tr.single.frac_oracle, ho.single.geo_speedup, ho.single.frac_oracle);
+  md += Format("| decision tree (depth %d, fitted on train) | %.3f | %.3f | %.3f | %.3f |\n",
+               kTreeDepth, tr.tree.geo_speedup, tr.tree.frac_oracle, ho.tree.geo_speedup,
+               ho.tree.frac_oracle);
+  md += Format("| **evolved** | **%.3f** | **%.3f** | **%.3f** | **%.3f** |\n",
+               tr.evolved.geo_speedup, tr.evolved.frac_oracle, ho.evolved.geo_speedup,
+               ho.evolved.frac_oracle);
+  md += Format("| per-shape oracle | %.3f | 1.000 | %.3f | 1.000 |\n\n", tr.oracle.geo_speedup,
+               ho.oracle.geo_speedup);
+  md += Format(
+      "Held out: %d shapes, %d slower than the baseline by more than 2%% (worst %.3fx); evolved "
+      "vs cuBLAS %.3f (baseline %.3f, oracle %.3f). Train/held-out gap in fraction of oracle: "
+      "%+.3f. The decision tree fell back to the baseline on %d shapes.\n\n",
+      ho.evolved.n, ho.evolved.regressions, ho.evolved.worst, ho.evolved.vs_cublas,
+      ho.baseline.vs_cublas, ho.oracle.vs_cublas, tr.evolved.frac_oracle - ho.evolved.frac_oracle,
+      refs.tree_fallbacks);
+  md += "## Held-out shapes (times in microseconds, from the table)\n\n";
+  md += "| M | N | K | regime | origin | baseline | evolved | oracle | best single | tree | cuBLAS "
+        "| speedup |\n";
+  md += "| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const ScoredShape& s = shapes[i];
+    if (!s.InPart(Part::kHeldOut)) continue;
+    const double t_base = data.TimeUs(i, baseline[i]);
+    const double t = data.TimeUs(i, evolved[i]);
+    md += Format("| %lld | %lld | %lld | %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %.3f |\n",
+                 Ll(s.m), Ll(s.n), Ll(s.k), s.regime.c_str(), s.origin.c_str(), t_base, t,
+                 s.oracle_us, data.TimeUs(i, refs.best_single[i]), data.TimeUs(i, refs.tree[i]),
+                 s.cublas_us ? Format("%.1f", *s.cublas_us).c_str() : "-", t_base / t);
+  }
+  return md;
+}
+
+// summary.json: the headline figures.
+std::string SummaryJson(const ReportFigures& f, const RunFacts& facts) {
+  const ReportFigures::Figures& tr = f.train;
+  const ReportFigures::Figures& ho = f.held_out;
+  std::string js;
+  js = Format(
+      "{\n  \"heldout_geomean_speedup_vs_baseline\": %.6f,\n  \"heldout_fraction_of_oracle\": "
+      "%.6f,\n  \"heldout_regressions\": %d,\n  \"heldout_worst_speedup_vs_baseline\": %.6f,\n  "
+      "\"heldout_fraction_of_oracle_decision_tree\": %.6f,\n  "
+      "\"heldout_fraction_of_oracle_best_single\": %.6f,\n  "
+      "\"heldout_fraction_of_oracle_baseline\": %.6f,\n  \"heldout_vs_cublas\": %.6f,\n  "
+      "\"heldout_shapes\": %d,\n",
+      ho.evolved.geo_speedup, ho.evolved.frac_oracle, ho.evolved.regressions, ho.evolved.worst,
+      ho.tree.frac_oracle, ho.single.frac_oracle, ho.baseline.frac_oracle, ho.evolved.vs_cublas,
+      ho.evolved.n);
+  js += Format(
+      "  \"train_geomean_speedup_vs_baseline\": %.6f,\n  \"train_fraction_of_oracle\": %.6f,\n  "
+      "\"train_fraction_of_oracle_decision_tree\": %.6f,\n  "
+      "\"train_fraction_of_oracle_best_single\": %.6f,\n  \"train_shapes\": %d,\n  "
+      "\"train_heldout_gap_fraction_of_oracle\": %.6f,\n  \"evaluations\": %lld,\n  "
+      "\"wall_seconds\": %.1f,\n",
+      tr.evolved.geo_speedup, tr.evolved.frac_oracle, tr.tree.frac_oracle, tr.single.frac_oracle,
+      tr.evolved.n, tr.evolved.frac_oracle - ho.evolved.frac_oracle, Ll(facts.evaluations),
+      facts.wall_seconds);
+  js += "  \"table\": " + bench::JsonString(facts.table) + "\n}\n";
+  return js;
+}
+
 }  // namespace
 
 std::string InvalidResult(std::string_view feedback, std::string_view choices_artifact) {
@@ -199,80 +286,15 @@ Result<ReportFiles> BuildReport(const ReplayData& data,
   }
   const References refs = BuildReferences(data);
   const Selection baseline = data.BaselineSelection();
-  struct Figures {
-    SelectorSummary evolved, tree, single, oracle, baseline;
-  };
   const auto figures = [&](Part part) {
-    return Figures{data.Summarize(evolved, part), data.Summarize(refs.tree, part),
-                   data.Summarize(refs.best_single, part), data.Summarize(refs.oracle, part),
-                   data.Summarize(baseline, part)};
+    return ReportFigures::Figures{data.Summarize(evolved, part), data.Summarize(refs.tree, part),
+                                  data.Summarize(refs.best_single, part),
+                                  data.Summarize(refs.oracle, part),
+                                  data.Summarize(baseline, part)};
   };
-  const Figures tr = figures(Part::kTrain);
-  const Figures ho = figures(Part::kHeldOut);
-  ReportFiles files;
-  std::string& md = files.report_md;
-  md = "# GEMM tile heuristic: report\n\n";
-  md += Format(
-      "Evaluations: %lld; wall time: %.0f s. Speedups are geomeans of baseline time / selector "
-      "time; \"of oracle\" is the geomean of per-shape best time / selector time.\n\n",
-      Ll(facts.evaluations), facts.wall_seconds);
-  md += "| selector | train speedup | train of oracle | held-out speedup | held-out of oracle |\n";
-  md += "| --- | ---: | ---: | ---: | ---: |\n";
-  md += Format("| naive baseline | 1.000 | %.3f | 1.000 | %.3f |\n", tr.baseline.frac_oracle,
-               ho.baseline.frac_oracle);
-  md += Format("| best single config | %.3f | %.3f | %.3f | %.3f |\n", tr.single.geo_speedup,
-               tr.single.frac_oracle, ho.single.geo_speedup, ho.single.frac_oracle);
-  md += Format("| decision tree (depth %d, fitted on train) | %.3f | %.3f | %.3f | %.3f |\n",
-               kTreeDepth, tr.tree.geo_speedup, tr.tree.frac_oracle, ho.tree.geo_speedup,
-               ho.tree.frac_oracle);
-  md += Format("| **evolved** | **%.3f** | **%.3f** | **%.3f** | **%.3f** |\n",
-               tr.evolved.geo_speedup, tr.evolved.frac_oracle, ho.evolved.geo_speedup,
-               ho.evolved.frac_oracle);
-  md += Format("| per-shape oracle | %.3f | 1.000 | %.3f | 1.000 |\n\n", tr.oracle.geo_speedup,
-               ho.oracle.geo_speedup);
-  md += Format(
-      "Held out: %d shapes, %d slower than the baseline by more than 2%% (worst %.3fx); evolved "
-      "vs cuBLAS %.3f (baseline %.3f, oracle %.3f). Train/held-out gap in fraction of oracle: "
-      "%+.3f. The decision tree fell back to the baseline on %d shapes.\n\n",
-      ho.evolved.n, ho.evolved.regressions, ho.evolved.worst, ho.evolved.vs_cublas,
-      ho.baseline.vs_cublas, ho.oracle.vs_cublas, tr.evolved.frac_oracle - ho.evolved.frac_oracle,
-      refs.tree_fallbacks);
-  md += "## Held-out shapes (times in microseconds, from the table)\n\n";
-  md += "| M | N | K | regime | origin | baseline | evolved | oracle | best single | tree | cuBLAS "
-        "| speedup |\n";
-  md += "| ---: | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
-  for (size_t i = 0; i < shapes.size(); ++i) {
-    const ScoredShape& s = shapes[i];
-    if (!s.InPart(Part::kHeldOut)) continue;
-    const double t_base = data.TimeUs(i, baseline[i]);
-    const double t = data.TimeUs(i, evolved[i]);
-    md += Format("| %lld | %lld | %lld | %s | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %s | %.3f |\n",
-                 Ll(s.m), Ll(s.n), Ll(s.k), s.regime.c_str(), s.origin.c_str(), t_base, t,
-                 s.oracle_us, data.TimeUs(i, refs.best_single[i]), data.TimeUs(i, refs.tree[i]),
-                 s.cublas_us ? Format("%.1f", *s.cublas_us).c_str() : "-", t_base / t);
-  }
-  std::string& js = files.summary_json;
-  js = Format(
-      "{\n  \"heldout_geomean_speedup_vs_baseline\": %.6f,\n  \"heldout_fraction_of_oracle\": "
-      "%.6f,\n  \"heldout_regressions\": %d,\n  \"heldout_worst_speedup_vs_baseline\": %.6f,\n  "
-      "\"heldout_fraction_of_oracle_decision_tree\": %.6f,\n  "
-      "\"heldout_fraction_of_oracle_best_single\": %.6f,\n  "
-      "\"heldout_fraction_of_oracle_baseline\": %.6f,\n  \"heldout_vs_cublas\": %.6f,\n  "
-      "\"heldout_shapes\": %d,\n",
-      ho.evolved.geo_speedup, ho.evolved.frac_oracle, ho.evolved.regressions, ho.evolved.worst,
-      ho.tree.frac_oracle, ho.single.frac_oracle, ho.baseline.frac_oracle, ho.evolved.vs_cublas,
-      ho.evolved.n);
-  js += Format(
-      "  \"train_geomean_speedup_vs_baseline\": %.6f,\n  \"train_fraction_of_oracle\": %.6f,\n  "
-      "\"train_fraction_of_oracle_decision_tree\": %.6f,\n  "
-      "\"train_fraction_of_oracle_best_single\": %.6f,\n  \"train_shapes\": %d,\n  "
-      "\"train_heldout_gap_fraction_of_oracle\": %.6f,\n  \"evaluations\": %lld,\n  "
-      "\"wall_seconds\": %.1f,\n",
-      tr.evolved.geo_speedup, tr.evolved.frac_oracle, tr.tree.frac_oracle, tr.single.frac_oracle,
-      tr.evolved.n, tr.evolved.frac_oracle - ho.evolved.frac_oracle, Ll(facts.evaluations),
-      facts.wall_seconds);
-  js += "  \"table\": " + bench::JsonString(facts.table) + "\n}\n";
-  return files;
+  const ReportFigures f{figures(Part::kTrain), figures(Part::kHeldOut)};
+  return ReportFiles{ReportMarkdown(data, evolved, baseline, refs, f, facts),
+                     SummaryJson(f, facts)};
 }
 
 double WallSeconds(std::string_view events_jsonl) {
