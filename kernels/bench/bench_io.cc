@@ -10,29 +10,6 @@
 namespace kevolve::gemm::bench {
 namespace {
 
-std::vector<std::string> SplitCsv(std::string_view line) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (true) {
-    const size_t comma = line.find(',', pos);
-    out.emplace_back(Trim(line.substr(pos, comma == std::string_view::npos ? line.npos
-                                                                           : comma - pos)));
-    if (comma == std::string_view::npos) break;
-    pos = comma + 1;
-  }
-  return out;
-}
-
-Result<int64_t> ParseInt(std::string_view text, std::string_view what, size_t line_no) {
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || ptr != text.data() + text.size()) {
-    return Status::InvalidArgument("line " + std::to_string(line_no) + ": " + std::string(what) +
-                                   " is not an integer: '" + std::string(text) + "'");
-  }
-  return v;
-}
-
 Result<double> ParseDouble(std::string_view text, size_t line_no) {
   if (text.empty()) return 0.0;
   double v = 0;
@@ -51,6 +28,29 @@ std::string FormatUs(double us) {
 }
 
 }  // namespace
+
+Result<int64_t> ParseInt(std::string_view text, std::string_view what, size_t line_no) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) {
+    return Status::InvalidArgument("line " + std::to_string(line_no) + ": " + std::string(what) +
+                                   " is not an integer: '" + std::string(text) + "'");
+  }
+  return v;
+}
+
+std::vector<std::string> SplitCsv(std::string_view line) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (true) {
+    const size_t comma = line.find(',', pos);
+    out.emplace_back(Trim(line.substr(pos, comma == std::string_view::npos ? line.npos
+                                                                           : comma - pos)));
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
 
 Result<std::vector<ShapeEntry>> ParseShapeSuite(std::string_view csv) {
   std::vector<ShapeEntry> out;

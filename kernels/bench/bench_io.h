@@ -22,6 +22,12 @@ struct ShapeEntry {
   std::string origin;
 };
 
+// The fields of one CSV line (no quoting: the files here hold no quoted commas), each trimmed.
+std::vector<std::string> SplitCsv(std::string_view line);
+
+// `text` as a whole integer; InvalidArgument "line N: WHAT is not an integer" otherwise.
+Result<int64_t> ParseInt(std::string_view text, std::string_view what, size_t line_no);
+
 // Parses a shape suite; InvalidArgument naming the line for a bad header, field or value.
 Result<std::vector<ShapeEntry>> ParseShapeSuite(std::string_view csv);
 

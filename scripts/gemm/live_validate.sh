@@ -5,12 +5,16 @@
 # the committed table, so the two can be compared.
 #   scripts/gemm/live_validate.sh NAME=PROGRAM...
 # Writes $OUT/live_NAME.json, $OUT/replay_NAME.json and $OUT/live_NAME.csv (the live table).
-# KEVOLVE_GEMM_BENCH: the kevolve-gemm-bench binary (default build/gemm-carry/kevolve-gemm-bench).
+# KEVOLVE_GEMM_BENCH: the kevolve-gemm-bench binary (default build/gemm-carry/kevolve-gemm-bench);
+# KEVOLVE_TOOLS: the folder of kevolve-gemm-score (default: the bench binary's).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/gemm-live}
 mkdir -p "$OUT"
 export KEVOLVE_GEMM_BENCH=${KEVOLVE_GEMM_BENCH:-$PWD/build/gemm-carry/kevolve-gemm-bench}
+# The evaluator's tool (kevolve-gemm-score, kevolve-sealed): the kernels' own build puts it beside
+# the bench binary.
+export KEVOLVE_TOOLS=${KEVOLVE_TOOLS:-$(dirname "$KEVOLVE_GEMM_BENCH")}
 export LD_LIBRARY_PATH=$(dirname "$(command -v nvcc)")/../lib64:${LD_LIBRARY_PATH:-}
 task=$PWD/examples/gemm_tile_heuristic
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.draw --format=csv | tee "$OUT/env.txt"

@@ -188,11 +188,15 @@ Command AddEvalCommand(CLI::App& app) {
   auto task = std::make_shared<std::string>();
   auto file = std::make_shared<std::string>();
   auto sets = std::make_shared<std::vector<std::string>>();
+  auto artifact = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("eval", "Evaluate one program file with a task's evaluator");
   cmd->add_option("task", *task, "Task folder (holds kevolve.yaml)")->required();
   cmd->add_option("program", *file, "The program file to evaluate")->required();
   cmd->add_option("--set", *sets, "Override any config key: --set evaluator.timeout_seconds=30");
-  return [task, file, sets]() -> int {
+  cmd->add_option("--artifact", *artifact,
+                  "Print only this artifact's text, not the result (fails where the result has "
+                  "no such artifact)");
+  return [task, file, sets, artifact]() -> int {
     auto config = LoadTaskConfig(*task);
     if (!config.ok()) return Fail(config.status());
     if (Status s = ApplyOverrides(*config, *sets); !s.ok()) return Fail(s);
@@ -209,6 +213,15 @@ Command AddEvalCommand(CLI::App& app) {
     if (!evaluator.ok()) return Fail(evaluator.status());
     EvalResult r = (*evaluator)->Evaluate(*code, config->run.seed, /*slot=*/0);
     (void)RemoveTree(*scratch);
+    if (!artifact->empty()) {
+      const auto it = r.artifacts.find(*artifact);
+      if (it == r.artifacts.end()) {
+        return Fail(Status::NotFound("the result has no artifact '" + *artifact + "'" +
+                                     (r.valid ? "" : " (invalid: " + r.reason + ")")));
+      }
+      std::fwrite(it->second.data(), 1, it->second.size(), stdout);
+      return kExitOk;
+    }
     std::printf("%s\n", DumpJson(EvalResultToJson(r), 2).c_str());
     return r.valid ? kExitOk : kExitFailed;
   };

@@ -85,15 +85,18 @@ ThreatAssessment Reading(Threat t, const Facts& f) {
       if (f.bwrap)
         return Yes(t,
                    "home folders, /root and everything outside the system folders, "
-                   "the task folder and read_paths are absent");
+                   "the task folder, read_paths and kevolve's tools are absent");
       if (f.uid) return Yes(t, "another uid cannot read your 0600 files");
       return No(t, "runs as your user and reads your key files (use sandbox: bwrap)");
     case Threat::kReadableFiles:
-      if (f.bwrap) return Yes(t, "only system folders, the task folder and read_paths are visible");
+      if (f.bwrap) return Yes(t,
+                              "only system folders, the task folder, read_paths and kevolve's "
+                              "tools are visible");
       if (f.landlock_abi > 0) {
         return Yes(t,
                    "landlock ABI " + std::to_string(f.landlock_abi) +
-                       ": only system folders, the task folder, read_paths, /proc and its "
+                       ": only system folders, the task folder, read_paths, kevolve's tools, /proc "
+                       "and its "
                        "scratch folder can be opened");
       }
       return No(t,

@@ -271,6 +271,17 @@ void MergeInto(Map& into, Map from) {
   for (auto& [key, value] : from) into.insert_or_assign(key, std::move(value));
 }
 
+// `kevolve-tools` beside the running executable, or "" when there is none. Only that folder is
+// shown to evaluations, never the executable's own folder (a build or test folder may hold
+// anything).
+std::string DefaultToolsDir() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return "";
+  const fs::path tools = exe.parent_path() / "kevolve-tools";
+  return fs::is_directory(tools, ec) ? tools.string() : "";
+}
+
 std::string FormatScore(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.6g", value);
@@ -290,6 +301,7 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
   }
   options.task_dir = AbsolutePath(options.task_dir);
   options.scratch_root = AbsolutePath(options.scratch_root);
+  if (options.tools_dir.empty()) options.tools_dir = DefaultToolsDir();
   KEVOLVE_RETURN_IF_ERROR(MakeDirs(options.scratch_root));
   if (options.uid_base == 0) {
     options.uid_base = kUidFloor + static_cast<uint32_t>(getpid()) % kProcessBands * kSlotsPerProcess;
@@ -317,6 +329,13 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
   std::vector<std::string> gpu_nodes = config.gpu ? GpuDeviceNodes() : std::vector<std::string>{};
   std::vector<std::string> ro_binds = {options.task_dir};
   ro_binds.insert(ro_binds.end(), read_paths.begin(), read_paths.end());
+  const auto& system = internal::SystemFolders();
+  if (!options.tools_dir.empty() &&
+      std::none_of(system.begin(), system.end(), [&](const std::string& folder) {
+        return internal::IsUnder(options.tools_dir, folder);
+      })) {
+    ro_binds.push_back(options.tools_dir);
+  }
   auto evaluator = std::unique_ptr<Evaluator>(new Evaluator(
       config, std::move(options), mode, std::move(inherited), std::move(gpu_nodes),
       std::move(ro_binds)));
@@ -397,6 +416,7 @@ std::vector<std::string> Evaluator::Environment(int stage, const std::string& wo
   vars["KEVOLVE_WORKDIR"] = workdir;
   vars["KEVOLVE_PROGRAM"] = (fs::path(workdir) / config_.program_filename).string();
   vars["KEVOLVE_TASK_DIR"] = options_.task_dir;
+  if (!options_.tools_dir.empty()) vars["KEVOLVE_TOOLS"] = options_.tools_dir;
   if (RepeatCount(repeats) > 0) vars["KEVOLVE_REPEATS"] = std::to_string(RepeatCount(repeats));
   // What contains this evaluation, so an evaluator can tell whether `kill -KILL -1` reaches
   // only the processes its candidate left (docs/security.md, "Forged results").

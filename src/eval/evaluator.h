@@ -30,6 +30,10 @@ struct EvaluatorOptions {
   // from this process's pid, so that two kevolve processes on one machine do not share uids
   // (RLIMIT_NPROC counts per uid).
   uint32_t uid_base = 0;
+  // The folder of kevolve's own tools (the evaluation kits: kevolve-gemm-score, kevolve-sealed),
+  // readable by every evaluation and named to it by KEVOLVE_TOOLS. Empty = `kevolve-tools`
+  // beside the running executable, where the build puts them, if there is one (else none).
+  std::string tools_dir = "";
 };
 
 class Evaluator {
@@ -101,7 +105,8 @@ class Evaluator {
   SandboxMode mode_;
   std::map<std::string, std::string> inherited_;  // env_allow names and their values at Create
   std::vector<std::string> gpu_nodes_;            // /dev/nvidia* when config.gpu
-  std::vector<std::string> ro_binds_;  // bwrap: the task folder and evaluator.read_paths
+  // The task folder, evaluator.read_paths and the tools folder (unless a system folder).
+  std::vector<std::string> ro_binds_;
   // evaluator.devices, when a stage is exclusive; shared by the threads that call Evaluate.
   std::unique_ptr<DeviceLeases> leases_;
 };

@@ -249,7 +249,8 @@ std::string SandboxCapabilities::Describe() const {
   text += "\nfiles in process mode: ";
   if (landlock_abi > 0) {
     text += "landlock ABI " + std::to_string(landlock_abi) +
-            ": reads only the system folders, the task folder, read_paths, /proc and a few "
+            ": reads only the system folders, the task folder, read_paths, kevolve's tools, /proc "
+            "and a few "
             "devices; writes only its scratch folder and /dev/shm";
   } else {
     text += "NOT confined (no Landlock here: process-mode evaluations see the whole file system "

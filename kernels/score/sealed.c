@@ -1,4 +1,4 @@
-// sealed PROGRAM [ARGS...]: runs PROGRAM with the file system closed to it (Linux Landlock) but
+// kevolve-sealed PROGRAM [ARGS...]: runs PROGRAM with the file system closed to it (Linux Landlock) but
 // for reading and running what lies below the system folders and PROGRAM's own folder. The GEMM
 // selector is candidate code: it must not read the performance table it is scored against (nor
 // split.csv), and it has nothing to write. Its stdin, stdout and stderr stay as they were opened.
@@ -75,7 +75,7 @@ static ssize_t Relay(int from) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: sealed PROGRAM [ARGS...]\n");
+    fprintf(stderr, "usage: kevolve-sealed PROGRAM [ARGS...]\n");
     return 2;
   }
   int out[2];
