@@ -24,6 +24,7 @@ std::string JoinLines(const std::vector<std::string>& lines);  // '\n' after eve
 std::string_view Trim(std::string_view s);
 bool StartsWith(std::string_view s, std::string_view prefix);
 bool EndsWith(std::string_view s, std::string_view suffix);
+std::string ToLower(std::string_view s);  // ASCII letters only; other bytes as they are
 
 // Levenshtein distance, for "did you mean" suggestions.
 size_t EditDistance(std::string_view a, std::string_view b);

@@ -11,18 +11,12 @@ namespace {
 
 using Kind = EditRejection::Kind;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // A line of at least five `c` followed by `word` (any case), e.g. "<<<<<<< SEARCH".
 bool IsMarkerLine(std::string_view line, char c, std::string_view word) {
   std::string_view t = Trim(line);
   size_t n = 0;
   while (n < t.size() && t[n] == c) ++n;
-  return n >= 5 && Lower(Trim(t.substr(n))) == word;
+  return n >= 5 && ToLower(Trim(t.substr(n))) == word;
 }
 
 bool IsSearchMarker(std::string_view line) { return IsMarkerLine(line, '<', "search"); }
@@ -104,7 +98,7 @@ std::vector<CodeBlock> ScanFences(const std::vector<std::string>& lines) {
       if (n == 0) continue;
       CodeBlock block;
       std::string_view info = Trim(Trim(lines[i]).substr(n));
-      block.language = Lower(info.substr(0, info.find_first_of(" \t{")));
+      block.language = ToLower(info.substr(0, info.find_first_of(" \t{")));
       block.reply_line = i + 1;
       block.closed = false;
       blocks.push_back(std::move(block));
@@ -196,7 +190,7 @@ void ParseHunks(const std::vector<std::string>& lines, bool bare, std::vector<Di
 
 // The lines between <diff> and </diff> tags (fence lines dropped); false when there are none.
 bool DiffTagContents(std::string_view reply, std::vector<std::string>* out) {
-  const std::string lower = Lower(reply);
+  const std::string lower = ToLower(reply);
   bool found = false;
   size_t pos = 0;
   while ((pos = lower.find("<diff>", pos)) != std::string::npos) {

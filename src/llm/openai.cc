@@ -16,12 +16,6 @@ namespace {
 // Failed replies are kept for diagnosis, but a huge error page need not be kept whole.
 constexpr size_t kMaxRecordedFailureBytes = 64 << 10;
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The server's own error message, when the body is a JSON {"error": {"message": ...}}.
 std::string ServerMessage(const std::string& body) {
   Result<Json> json = ParseJson(body);
@@ -41,7 +35,7 @@ std::string ServerMessage(const std::string& body) {
 // context length", code context_length_exceeded), llama.cpp ("exceeds the available context
 // size", exceed_context_size_error), Ollama and others ("too many tokens", "prompt is too long").
 bool SaysContextLength(const std::string& body) {
-  const std::string lower = Lower(body);
+  const std::string lower = ToLower(body);
   for (const char* marker :
        {"maximum context length", "context_length_exceeded", "context length", "context size",
         "context window", "exceed_context_size", "too many tokens", "prompt is too long",
@@ -247,7 +241,7 @@ ParsedResponse ParseResponse(const HttpResponse& response) {
   if (status < 200 || status >= 300) {
     return Fail(FailureKind::kClientError, where + ServerMessage(response.body));
   }
-  if (Lower(response.content_type).find("json") == std::string::npos) {
+  if (ToLower(response.content_type).find("json") == std::string::npos) {
     return Fail(FailureKind::kContentType,
                 "the reply is '" + Truncate(response.content_type, 80) + "', not JSON");
   }
@@ -265,15 +259,15 @@ SplitMessage SplitThinking(std::string_view content) {
   };
   const std::string kOpen = "<think>", kClose = "</think>";
   // A closing tag before any opening one: the template opened the block in the prompt.
-  const size_t first_close = Lower(text).find(kClose);
-  if (first_close != std::string::npos && Lower(text).substr(0, first_close).find(kOpen) ==
+  const size_t first_close = ToLower(text).find(kClose);
+  if (first_close != std::string::npos && ToLower(text).substr(0, first_close).find(kOpen) ==
                                               std::string::npos) {
     add_thinking(std::string_view(text).substr(0, first_close));
     text.erase(0, first_close + kClose.size());
   }
-  for (size_t start; (start = Lower(text).find(kOpen)) != std::string::npos;) {
+  for (size_t start; (start = ToLower(text).find(kOpen)) != std::string::npos;) {
     const size_t body = start + kOpen.size();
-    const size_t end = Lower(text).find(kClose, body);
+    const size_t end = ToLower(text).find(kClose, body);
     add_thinking(std::string_view(text).substr(
         body, (end == std::string::npos ? text.size() : end) - body));
     text.erase(start, end == std::string::npos ? std::string::npos : end + kClose.size() - start);

@@ -8,6 +8,7 @@
 
 #include "core/text.h"
 #include "edit/edit.h"
+#include "edit/lines.h"
 #include "mutate/crossover.h"
 #include "mutate/literal.h"
 #include "mutate/scan.h"
@@ -32,14 +33,6 @@ struct Change {
   KindId kind = kLiteral;
   std::string description;
 };
-
-std::vector<std::string> SplitNoCr(std::string_view text) {
-  std::vector<std::string> lines = SplitLines(text);
-  for (auto& line : lines) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-  }
-  return lines;
-}
 
 std::string LineText(size_t index) { return "line " + std::to_string(index + 1); }
 
@@ -311,11 +304,11 @@ Result<Proposal> Propose(std::string_view parent_code,
                          const std::vector<std::string>& inspiration_codes,
                          const MutatorConfig& cfg, Rng& rng) {
   KEVOLVE_RETURN_IF_ERROR(CheckConfig(cfg));
-  const std::vector<std::string> parent = SplitNoCr(parent_code);
+  const std::vector<std::string> parent = edit::SplitLinesNoCr(parent_code);
   const CodeStyle style = DetectStyle(parent);
   std::vector<Inspiration> inspirations;
   for (const std::string& code : inspiration_codes) {
-    Inspiration inspiration{SplitNoCr(code), {}};
+    Inspiration inspiration{edit::SplitLinesNoCr(code), {}};
     inspiration.regions = edit::FindEvolveRegions(inspiration.lines);
     inspirations.push_back(std::move(inspiration));
   }

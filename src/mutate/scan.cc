@@ -20,12 +20,6 @@ std::string_view TrimRight(std::string_view s) {
   return end == std::string_view::npos ? std::string_view() : s.substr(0, end + 1);
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // The word after a leading '#', e.g. "include" for "#  include <x>".
 std::string_view DirectiveWord(std::string_view trimmed) {
   size_t i = 1;
@@ -194,7 +188,7 @@ bool SameNumber(const std::string& a, const std::string& b) {
 
 // The values listed after "choices:" in a comment, e.g. "// choices: 1, 2, 4".
 std::vector<std::string> ParseChoices(std::string_view comment) {
-  const std::string lower = Lower(comment);
+  const std::string lower = ToLower(comment);
   const size_t at = lower.find("choices:");
   if (at == std::string::npos) return {};
   std::string_view list = comment.substr(at + 8);

@@ -10,16 +10,10 @@
 namespace kevolve::prompt {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Cuts <tag>...</tag> out of `text` (case-insensitive) and returns its trimmed content; an open
 // tag without a close runs to the next known open tag or the end. Absent: "" and `text` as is.
 std::string TakeTag(std::string& text, const std::string& tag) {
-  const std::string lower = Lower(text);
+  const std::string lower = ToLower(text);
   const std::string open = "<" + tag + ">", close = "</" + tag + ">";
   const size_t start = lower.find(open);
   if (start == std::string::npos) return "";
@@ -80,7 +74,7 @@ Kind ChooseKind(const PromptConfig& config, bool can_crossover, bool can_repair,
 std::string LanguageFor(std::string_view filename) {
   const size_t dot = filename.rfind('.');
   if (dot == std::string_view::npos) return "";
-  const std::string ext = Lower(filename.substr(dot + 1));
+  const std::string ext = ToLower(filename.substr(dot + 1));
   static const std::vector<std::pair<std::vector<std::string>, std::string>> kLanguages = {
       {{"cc", "cpp", "cxx", "h", "hpp", "hh"}, "cpp"},
       {{"cu", "cuh"}, "cuda"},
