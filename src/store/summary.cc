@@ -32,7 +32,9 @@ Result<StoreSummary> Store::Summarize() const {
     KEVOLVE_ASSIGN_OR_RETURN(Statement stmt,
                              db_->Prepare("SELECT COUNT(*), COALESCE(SUM(valid), 0), "
                                           "(SELECT COUNT(*) FROM placements), "
-                                          "(SELECT COUNT(*) FROM rejected_edits) FROM programs",
+                                          "(SELECT COUNT(*) FROM rejected_edits), "
+                                          "COALESCE(MIN(created_unix_ms), 0), "
+                                          "COALESCE(MAX(created_unix_ms), 0) FROM programs",
                                           "count programs"));
     KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (row) {
@@ -40,6 +42,8 @@ Result<StoreSummary> Store::Summarize() const {
       summary.valid = stmt.Int(1);
       summary.placements = stmt.Int(2);
       summary.rejected_edits = stmt.Int(3);
+      summary.first_unix_ms = stmt.Int(4);
+      summary.last_unix_ms = stmt.Int(5);
       stmt.Reset();
     }
   }
