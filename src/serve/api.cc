@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <exception>
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "core/json.h"
@@ -64,16 +66,31 @@ Result<Json> Page(const ApiRequest& r, int64_t default_limit,
   return read(offset, limit);
 }
 
+// Runs `make` on the run's digest, brought up to date, and returns what it made.
+Result<Json> FromDigest(DigestCache& digests, const RunEntry& run, const Store& store,
+                        const std::function<Result<Json>(const RunDigest&)>& make) {
+  Json out;
+  KEVOLVE_RETURN_IF_ERROR(digests.WithDigest(run, store, [&](const RunDigest& d) -> Status {
+    KEVOLVE_ASSIGN_OR_RETURN(out, make(d));
+    return Status::Ok();
+  }));
+  return out;
+}
+
 // The endpoints below /api/runs/R/: `rest` is what follows R.
-Result<Json> RunEndpoint(const RunEntry& run, const Store& store,
+Result<Json> RunEndpoint(DigestCache& digests, const RunEntry& run, const Store& store,
                          const std::vector<std::string>& rest, const ApiRequest& r,
                          int64_t now_unix_ms) {
   const std::string& what = rest[0];
   if (rest.size() == 1) {
-    if (what == "summary") return SummaryJson(run, store, now_unix_ms);
+    if (what == "summary") {
+      return FromDigest(digests, run, store,
+                        [&](const RunDigest& d) { return SummaryJson(run, store, d, now_unix_ms); });
+    }
     if (what == "series") {
       KEVOLVE_ASSIGN_OR_RETURN(int64_t points, IntParam(r, "points", 400, 2, kMaxSeriesPoints));
-      return SeriesJson(store, points);
+      return FromDigest(digests, run, store,
+                        [&](const RunDigest& d) { return SeriesJson(store, d, points); });
     }
     if (what == "programs") {
       auto order = r.query.count("order") ? r.query.at("order") : "id";
@@ -81,12 +98,21 @@ Result<Json> RunEndpoint(const RunEntry& run, const Store& store,
         return Status::InvalidArgument("order must be id or score");
       }
       return Page(r, 100, [&](int64_t offset, int64_t limit) {
-        return ProgramsPageJson(
-            store, order == "id" ? ProgramOrder::kId : ProgramOrder::kScoreDescending, offset,
-            limit);
+        return FromDigest(digests, run, store, [&](const RunDigest& d) {
+          return ProgramsPageJson(
+              store, d, order == "id" ? ProgramOrder::kId : ProgramOrder::kScoreDescending,
+              offset, limit);
+        });
       });
     }
-    if (what == "islands") return IslandsJson(store);
+    if (what == "islands") {
+      Json out;
+      KEVOLVE_RETURN_IF_ERROR(digests.WithGrid(run, store, [&](const GridDigest& g) -> Status {
+        KEVOLVE_ASSIGN_OR_RETURN(out, IslandsJson(store, g));
+        return Status::Ok();
+      }));
+      return out;
+    }
     if (what == "llm") {
       return Page(r, 100, [&](int64_t o, int64_t l) { return LlmJson(store, o, l); });
     }
@@ -94,42 +120,48 @@ Result<Json> RunEndpoint(const RunEntry& run, const Store& store,
     KEVOLVE_ASSIGN_OR_RETURN(int64_t id, ParseInt(rest[1], "the program id"));
     if (what == "programs") return ProgramJson(store, id);
     KEVOLVE_ASSIGN_OR_RETURN(int64_t depth, IntParam(r, "depth", 200, 1, kMaxAncestry));
-    return LineageJson(store, id, depth);
+    return FromDigest(digests, run, store,
+                      [&](const RunDigest& d) { return LineageJson(store, d, id, depth); });
   }
   return Status::NotFound("no such endpoint");
 }
 
-Result<Json> RunsJson(RunCatalog& catalog, int64_t now_unix_ms) {
+Result<Json> RunsJson(RunCatalog& catalog, DigestCache& digests, int64_t now_unix_ms) {
   catalog.Rescan();
   Json runs = Json::array();
   for (const RunEntry& run : catalog.Runs()) {
     auto store = Store::Open(run.db(), Store::Mode::kReadOnly);
-    auto row = store.ok() ? RunRowJson(run, **store, now_unix_ms) : Result<Json>(store.status());
+    auto row = store.ok() ? FromDigest(digests, run, **store,
+                                       [&](const RunDigest& d) {
+                                         return RunRowJson(run, **store, d, now_unix_ms);
+                                       })
+                          : Result<Json>(store.status());
     // One unreadable run (being created, damaged) must not hide the others.
     runs.push_back(row.ok() ? *row : Json{{"name", run.name}, {"error", row.status().message()}});
   }
   return Json{{"runs", std::move(runs)}};
 }
 
-Result<Json> Route(RunCatalog& catalog, const ApiRequest& r, int64_t now_unix_ms) {
+Result<Json> Route(RunCatalog& catalog, DigestCache& digests, const ApiRequest& r,
+                   int64_t now_unix_ms) {
   const std::vector<std::string> parts = SplitPath(r.path);
   if (parts.size() < 2 || parts[0] != "api" || parts[1] != "runs") {
     return Status::NotFound("no such endpoint: " + r.path);
   }
-  if (parts.size() == 2) return RunsJson(catalog, now_unix_ms);
+  if (parts.size() == 2) return RunsJson(catalog, digests, now_unix_ms);
   if (parts.size() < 4) return Status::NotFound("no such endpoint: " + r.path);
   std::optional<RunEntry> run = catalog.Find(parts[2]);
   if (!run) return Status::NotFound("no run named '" + parts[2] + "'");
   KEVOLVE_ASSIGN_OR_RETURN(auto store, Store::Open(run->db(), Store::Mode::kReadOnly));
-  return RunEndpoint(*run, *store, {parts.begin() + 3, parts.end()}, r, now_unix_ms);
+  return RunEndpoint(digests, *run, *store, {parts.begin() + 3, parts.end()}, r, now_unix_ms);
 }
 
 }  // namespace
 
-ApiResponse Api::Handle(const ApiRequest& request) const {
+ApiResponse Api::Handle(const ApiRequest& request) {
   // The HTTP edge: nothing below may throw past here (a std::bad_alloc, a JSON type error).
   try {
-    auto json = Route(catalog_, request, clock_.UnixMs());
+    auto json = Route(catalog_, digests_, request, clock_.UnixMs());
     if (!json.ok()) return FromStatus(json.status());
     return {200, DumpJson(*json)};
   } catch (const std::exception& e) {

@@ -11,8 +11,9 @@
 //
 // Every answer is JSON; errors are {"error": message} with 400 (bad parameter), 404 (no such run,
 // program or path) or 500. R is a name from RunCatalog. Each request opens the run's run.db
-// read-only and closes it before answering, so the server holds no run in memory and never
-// writes to one. Handle never throws. Thread-safe.
+// read-only and closes it before answering, so the server never writes to a run; between
+// requests it keeps only each run's bounded digest (serve/digest.h), so a poll reads the
+// programs committed since the last one. Handle never throws. Thread-safe.
 #pragma once
 
 #include <map>
@@ -20,6 +21,8 @@
 
 #include "core/clock.h"
 #include "serve/catalog.h"
+#include "serve/digest.h"
+#include "serve/limits.h"
 
 namespace kevolve::serve {
 
@@ -33,25 +36,17 @@ struct ApiResponse {
   std::string body;  // JSON
 };
 
-// Bounds that keep every answer small, whatever the run's size.
-inline constexpr int64_t kMaxPageRows = 500;
-inline constexpr int64_t kMaxSeriesPoints = 2000;
-inline constexpr int64_t kMaxAncestry = 1000;
-inline constexpr int64_t kMaxTreeChildren = 600;
-// A run whose latest program or event is older than this and that logged no run_end is
-// "stopped" rather than "running".
-inline constexpr int64_t kRunningWithinMs = 120'000;
-
 class Api {
  public:
   // `catalog` and `clock` must outlive the Api.
   Api(RunCatalog& catalog, Clock& clock) : catalog_(catalog), clock_(clock) {}
 
-  ApiResponse Handle(const ApiRequest& request) const;
+  ApiResponse Handle(const ApiRequest& request);
 
  private:
   RunCatalog& catalog_;
   Clock& clock_;
+  DigestCache digests_;
 };
 
 }  // namespace kevolve::serve

@@ -3,25 +3,9 @@
 
 #include "db/grid.h"
 #include "serve/endpoints.h"
-#include "serve/run_status.h"
 
 namespace kevolve::serve {
 namespace {
-
-// The best program ever placed in a cell of an island's grid, and how many landed there.
-struct Cell {
-  double score = 0;
-  int64_t id = 0;
-  int64_t programs = 0;
-};
-
-struct Island {
-  int64_t programs = 0;
-  int64_t valid = 0;
-  double best = std::nan("");
-  int64_t best_id = 0;
-  std::map<int64_t, Cell> cells;
-};
 
 Json UsageJson(const LlmUsageRow& u) {
   return Json{{"calls", u.calls},
@@ -36,61 +20,36 @@ Json UsageJson(const LlmUsageRow& u) {
 
 }  // namespace
 
-Result<Json> IslandsJson(const Store& store) {
-  std::vector<FeatureConfig> axes;
-  int64_t migration_interval = 0;
-  if (auto config = StoredConfig(store); config.ok()) {
-    if (db::FeatureGrid::Validate(config->database.features).ok()) {
-      axes = config->database.features;
-    }
-    migration_interval = config->database.migration_interval;
-  }
-  const db::FeatureGrid grid(axes);
-  std::map<int, Island> islands;
-  KEVOLVE_RETURN_IF_ERROR(
-      store.ScanPrograms(ProgramScan{.features = true}, [&](const ProgramBrief& p) {
-        Island& island = islands[p.island];
-        ++island.programs;
-        if (!p.valid || !std::isfinite(p.score)) return;
-        ++island.valid;
-        if (std::isnan(island.best) || p.score > island.best) {
-          island.best = p.score;
-          island.best_id = p.id;
-        }
-        Cell& cell = island.cells[grid.CellOf(p.features)];
-        if (cell.programs++ == 0 || p.score > cell.score) {
-          cell.score = p.score;
-          cell.id = p.id;
-        }
-      }));
-  Json axes_json = Json::array();
-  for (const FeatureConfig& a : axes) {
-    axes_json.push_back({{"name", a.name}, {"min", a.min}, {"max", a.max}, {"bins", a.bins}});
+Result<Json> IslandsJson(const Store& store, const GridDigest& grid) {
+  const db::FeatureGrid cells(grid.axes);
+  Json axes = Json::array();
+  for (const FeatureConfig& a : grid.axes) {
+    axes.push_back({{"name", a.name}, {"min", a.min}, {"max", a.max}, {"bins", a.bins}});
   }
   Json out = Json::array();
-  for (const auto& [index, island] : islands) {
-    Json cells = Json::array();
+  for (const auto& [index, island] : grid.islands) {
+    Json cell_list = Json::array();
     for (const auto& [cell, c] : island.cells) {
-      cells.push_back({{"coords", grid.Coordinates(cell)},
-                       {"score", c.score},
-                       {"id", c.id},
-                       {"programs", c.programs}});
+      cell_list.push_back({{"coords", cells.Coordinates(cell)},
+                           {"score", c.score},
+                           {"id", c.id},
+                           {"programs", c.programs}});
     }
     out.push_back({{"island", index},
                    {"programs", island.programs},
                    {"valid", island.valid},
-                   {"best_score", std::isnan(island.best) ? Json(nullptr) : Json(island.best)},
-                   {"best_id", island.best_id},
-                   {"cells", std::move(cells)}});
+                   {"best_score", island.best ? Json(island.best->score) : Json(nullptr)},
+                   {"best_id", island.best ? island.best->id : 0},
+                   {"cells", std::move(cell_list)}});
   }
   KEVOLVE_ASSIGN_OR_RETURN(PlacementCounts placements, store.CountPlacements());
   Json migrations = Json::array();
   for (const auto& [route, count] : placements) {
     migrations.push_back({{"from", route.first}, {"to", route.second}, {"copies", count}});
   }
-  return Json{{"axes", std::move(axes_json)},
+  return Json{{"axes", std::move(axes)},
               {"islands", std::move(out)},
-              {"migration_interval", migration_interval},
+              {"migration_interval", grid.migration_interval},
               {"migrations", std::move(migrations)}};
 }
 

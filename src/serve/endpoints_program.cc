@@ -50,13 +50,19 @@ Json LlmCallsJson(const std::vector<LlmCall>& calls) {
   return out;
 }
 
-Result<Json> ProgramsPageJson(const Store& store, ProgramOrder order, int64_t offset,
-                              int64_t limit) {
-  KEVOLVE_ASSIGN_OR_RETURN(StoreSummary s, store.Summarize());
-  KEVOLVE_ASSIGN_OR_RETURN(auto rows, store.ListPrograms(order, offset, limit));
+Result<Json> ProgramsPageJson(const Store& store, const RunDigest& digest, ProgramOrder order,
+                              int64_t offset, int64_t limit) {
+  std::vector<ProgramBrief> rows;
+  if (order == ProgramOrder::kScoreDescending &&
+      offset + limit <= static_cast<int64_t>(digest.top.size())) {
+    // The best programs are kept in order as they arrive; no sort of the whole run.
+    rows.assign(digest.top.begin() + offset, digest.top.begin() + offset + limit);
+  } else {
+    KEVOLVE_ASSIGN_OR_RETURN(rows, store.ListPrograms(order, offset, limit));
+  }
   Json out = Json::array();
   for (const ProgramBrief& b : rows) out.push_back(BriefJson(b));
-  return Json{{"total", s.programs}, {"offset", offset}, {"limit", limit}, {"rows", out}};
+  return Json{{"total", digest.programs}, {"offset", offset}, {"limit", limit}, {"rows", out}};
 }
 
 Result<Json> ProgramJson(const Store& store, int64_t id) {
@@ -89,9 +95,9 @@ Result<Json> ProgramJson(const Store& store, int64_t id) {
   return j;
 }
 
-Result<Json> LineageJson(const Store& store, int64_t id, int64_t depth) {
+Result<Json> LineageJson(const Store& store, const RunDigest& digest, int64_t id, int64_t depth) {
   KEVOLVE_ASSIGN_OR_RETURN(auto line, store.LoadAncestry(id, depth));
-  KEVOLVE_ASSIGN_OR_RETURN(StoreSummary s, store.Summarize());
+  KEVOLVE_ASSIGN_OR_RETURN(StoreSummary s, SummaryOf(store, digest));
   Json ancestry = Json::array();
   std::vector<int64_t> ids;
   for (const ProgramBrief& b : line) {

@@ -1,7 +1,6 @@
 // The runs list, a run's summary and its downsampled score series.
 #include <cmath>
 #include <fstream>
-#include <limits>
 
 #include "serve/api.h"
 #include "serve/endpoints.h"
@@ -25,109 +24,18 @@ std::string LastEventLine(const std::string& path) {
   return newline == std::string::npos ? tail : tail.substr(newline + 1);
 }
 
-// One bucket of consecutive programs in the score series.
-struct Bucket {
-  int64_t first_id = 0;
-  int64_t last_id = 0;
-  int64_t programs = 0;
-  int64_t valid = 0;  // with a finite score
-  double min = std::numeric_limits<double>::infinity();
-  double max = -std::numeric_limits<double>::infinity();
-  double sum = 0;
-  double best = std::nan("");  // best score so far at the bucket's end
-  int64_t first_unix_ms = 0;
-  int64_t last_unix_ms = 0;
-
-  void Merge(const Bucket& next) {
-    last_id = next.last_id;
-    programs += next.programs;
-    valid += next.valid;
-    min = std::min(min, next.min);
-    max = std::max(max, next.max);
-    sum += next.sum;
-    best = next.best;
-    last_unix_ms = next.last_unix_ms;
+Json BucketJson(const SeriesBucket& b) {
+  Json j{{"first_id", b.first_id},           {"last_id", b.last_id},
+         {"programs", b.programs},           {"valid", b.valid},
+         {"first_unix_ms", b.first_unix_ms}, {"last_unix_ms", b.last_unix_ms}};
+  j["best"] = b.has_best ? Json(b.best) : Json(nullptr);
+  if (b.valid > 0) {
+    j["min"] = b.min;
+    j["max"] = b.max;
+    j["mean"] = b.sum / static_cast<double>(b.valid);
   }
-  Json ToJson() const {
-    Json j{{"first_id", first_id},         {"last_id", last_id},
-           {"programs", programs},         {"valid", valid},
-           {"first_unix_ms", first_unix_ms}, {"last_unix_ms", last_unix_ms}};
-    j["best"] = std::isnan(best) ? Json(nullptr) : Json(best);
-    if (valid > 0) {
-      j["min"] = min;
-      j["max"] = max;
-      j["mean"] = sum / static_cast<double>(valid);
-    }
-    return j;
-  }
-};
-
-// Keeps at most `points` buckets of equal width by merging neighbours and doubling the width
-// whenever they would overflow, so memory stays bounded without knowing the run's size.
-class SeriesBuilder {
- public:
-  explicit SeriesBuilder(size_t points) : points_(points) {}
-
-  void Add(const ProgramBrief& p) {
-    const bool scored = p.valid && std::isfinite(p.score);
-    if (scored && (std::isnan(best_) || p.score > best_)) {
-      best_ = p.score;
-      steps_.push_back(p);
-      if (steps_.size() > 2 * points_) ThinSteps();
-    }
-    if (buckets_.empty() || buckets_.back().programs >= width_) {
-      if (buckets_.size() == points_) HalveBuckets();
-      if (buckets_.empty() || buckets_.back().programs >= width_) {
-        buckets_.push_back({});
-        buckets_.back().first_id = p.id;
-        buckets_.back().first_unix_ms = p.created_unix_ms;
-      }
-    }
-    Bucket& b = buckets_.back();
-    b.last_id = p.id;
-    b.last_unix_ms = p.created_unix_ms;
-    ++b.programs;
-    if (scored) {
-      ++b.valid;
-      b.min = std::min(b.min, p.score);
-      b.max = std::max(b.max, p.score);
-      b.sum += p.score;
-    }
-    b.best = best_;
-  }
-
-  const std::vector<Bucket>& buckets() const { return buckets_; }
-  // The best score's steps, at most `points`, always with the first and the last.
-  std::vector<ProgramBrief> Steps() {
-    while (steps_.size() > points_) ThinSteps();
-    return steps_;
-  }
-  int64_t width() const { return width_; }
-
- private:
-  void HalveBuckets() {
-    std::vector<Bucket> merged;
-    for (size_t i = 0; i < buckets_.size(); i += 2) {
-      merged.push_back(buckets_[i]);
-      if (i + 1 < buckets_.size()) merged.back().Merge(buckets_[i + 1]);
-    }
-    buckets_ = std::move(merged);
-    width_ *= 2;
-  }
-  void ThinSteps() {
-    std::vector<ProgramBrief> kept;
-    for (size_t i = 0; i < steps_.size(); ++i) {
-      if (i % 2 == 0 || i + 1 == steps_.size()) kept.push_back(std::move(steps_[i]));
-    }
-    steps_ = std::move(kept);
-  }
-
-  size_t points_;
-  int64_t width_ = 1;
-  double best_ = std::nan("");
-  std::vector<Bucket> buckets_;
-  std::vector<ProgramBrief> steps_;
-};
+  return j;
+}
 
 }  // namespace
 
@@ -156,9 +64,10 @@ Json BriefJson(const ProgramBrief& b) {
               {"created_unix_ms", b.created_unix_ms}};
 }
 
-Result<Json> RunRowJson(const RunEntry& run, const Store& store, int64_t now_unix_ms) {
-  KEVOLVE_ASSIGN_OR_RETURN(Json j, RunStatusJson(store));
-  KEVOLVE_ASSIGN_OR_RETURN(StoreSummary s, store.Summarize());
+Result<Json> RunRowJson(const RunEntry& run, const Store& store, const RunDigest& digest,
+                        int64_t now_unix_ms) {
+  KEVOLVE_ASSIGN_OR_RETURN(StoreSummary s, SummaryOf(store, digest));
+  KEVOLVE_ASSIGN_OR_RETURN(Json j, RunStatusJson(store, s));
   j["name"] = run.name;
   j["run"] = run.dir;
   j["state"] = RunState(run, s.last_unix_ms, now_unix_ms);
@@ -170,21 +79,21 @@ Result<Json> RunRowJson(const RunEntry& run, const Store& store, int64_t now_uni
   return j;
 }
 
-Result<Json> SummaryJson(const RunEntry& run, const Store& store, int64_t now_unix_ms) {
-  KEVOLVE_ASSIGN_OR_RETURN(Json j, RunRowJson(run, store, now_unix_ms));
+Result<Json> SummaryJson(const RunEntry& run, const Store& store, const RunDigest& digest,
+                         int64_t now_unix_ms) {
+  KEVOLVE_ASSIGN_OR_RETURN(Json j, RunRowJson(run, store, digest, now_unix_ms));
   j["config_yaml"] = MetaOr(store, "config_yaml", "");
   j["now_unix_ms"] = now_unix_ms;
   return j;
 }
 
-Result<Json> SeriesJson(const Store& store, int64_t points) {
-  SeriesBuilder series(static_cast<size_t>(points));
-  KEVOLVE_RETURN_IF_ERROR(
-      store.ScanPrograms(ProgramScan{}, [&](const ProgramBrief& p) { series.Add(p); }));
+Result<Json> SeriesJson(const Store& store, const RunDigest& digest, int64_t points) {
   Json buckets = Json::array();
-  for (const Bucket& b : series.buckets()) buckets.push_back(b.ToJson());
+  for (const SeriesBucket& b : digest.series.Buckets(static_cast<size_t>(points))) {
+    buckets.push_back(BucketJson(b));
+  }
   Json steps = Json::array();
-  for (const ProgramBrief& step : series.Steps()) {
+  for (const ProgramBrief& step : digest.series.Steps(static_cast<size_t>(points))) {
     // Hidden metrics come from the few programs that set a new best, not from every row.
     KEVOLVE_ASSIGN_OR_RETURN(Program p, store.LoadProgram(step.id));
     Json s = BriefJson(step);
@@ -192,8 +101,7 @@ Result<Json> SeriesJson(const Store& store, int64_t points) {
     s["metrics"] = p.result.metrics;
     steps.push_back(std::move(s));
   }
-  return Json{{"bucket_width", series.width()}, {"buckets", std::move(buckets)},
-              {"best_steps", std::move(steps)}};
+  return Json{{"buckets", std::move(buckets)}, {"best_steps", std::move(steps)}};
 }
 
 }  // namespace kevolve::serve

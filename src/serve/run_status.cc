@@ -17,6 +17,10 @@ Result<Config> StoredConfig(const Store& store) {
 
 Result<Json> RunStatusJson(const Store& store) {
   KEVOLVE_ASSIGN_OR_RETURN(StoreSummary s, store.Summarize());
+  return RunStatusJson(store, s);
+}
+
+Result<Json> RunStatusJson(const Store& store, const StoreSummary& s) {
   KEVOLVE_ASSIGN_OR_RETURN(StateMap state, store.LoadState());
   int64_t target = 0;
   if (auto config = StoredConfig(store); config.ok()) target = config->run.iterations;

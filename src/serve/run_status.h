@@ -22,5 +22,7 @@ Result<Config> StoredConfig(const Store& store);
 // valid, valid_fraction, failures, rejected edits, duplicates skipped, llm usage (when any
 // call was made) and best (id, score, generation, origin, metrics, hidden_metrics).
 Result<Json> RunStatusJson(const Store& store);
+// The same from a summary the caller already has.
+Result<Json> RunStatusJson(const Store& store, const StoreSummary& summary);
 
 }  // namespace kevolve::serve

@@ -77,8 +77,9 @@ Status Store::ScanPrograms(const ProgramScan& scan,
   std::string sql = std::string("SELECT ") + kBriefColumns;
   sql += scan.features ? ", features_json" : ", ''";
   sql += scan.hidden_metrics ? ", hidden_json" : ", ''";
-  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt,
-                           db_->Prepare(sql + " FROM programs ORDER BY id", "scan programs"));
+  KEVOLVE_ASSIGN_OR_RETURN(
+      Statement stmt, db_->Prepare(sql + " FROM programs WHERE id > ? ORDER BY id", "scan programs"));
+  stmt.Bind(1, scan.after_id);
   while (true) {
     KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) return Status::Ok();

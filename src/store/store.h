@@ -119,8 +119,10 @@ struct ProgramBrief {
 
 enum class ProgramOrder { kId, kScoreDescending };
 
-// What ScanPrograms decodes beside the brief columns (JSON columns cost a parse per row).
+// Which programs ScanPrograms visits, and what it decodes beside the brief columns (JSON
+// columns cost a parse per row).
 struct ProgramScan {
+  int64_t after_id = 0;  // only programs with a larger id (rows never change once committed)
   bool features = false;
   bool hidden_metrics = false;
 };
@@ -207,11 +209,16 @@ class Store {
 
   // Aggregates for `kevolve status`.
   Result<StoreSummary> Summarize() const;
+  // Summarize without the pass over every program: programs, valid, failures and the commit
+  // times stay 0, and best_id is set only when the engine recorded one (state "best_id"), with
+  // its score. For readers that count programs themselves as they arrive.
+  Result<StoreSummary> SummarizeBesidePrograms() const;
   // Reads for a dashboard (store/browse.cc): none holds more than a page of rows in memory.
   // One page of programs. kScoreDescending puts invalid programs last, ties by id.
   Result<std::vector<ProgramBrief>> ListPrograms(ProgramOrder order, int64_t offset,
                                                  int64_t limit) const;
-  // Calls `visit` for every program in id order, one row at a time, inside one read snapshot.
+  // Calls `visit` for every program after scan.after_id in id order, one row at a time, inside
+  // one read snapshot.
   Status ScanPrograms(const ProgramScan& scan,
                       const std::function<void(const ProgramBrief&)>& visit) const;
   // The program `id`, its parent, its parent's parent... (at most `max_depth` rows), with edits.

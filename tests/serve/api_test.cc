@@ -98,6 +98,41 @@ TEST_F(ApiTest, SeriesKeepsAtMostThePointsAskedAndTheExactBest) {
   }
 }
 
+TEST_F(ApiTest, APollAfterNewProgramsAnswersAsAFreshServerWould) {
+  ASSERT_TRUE(testing::GrowSyntheticRun(*store_, 500, 3, kStartUnixMs).ok());
+  const std::vector<ApiRequest> requests = {
+      {"/api/runs/known-run/summary", {}},
+      {"/api/runs/known-run/series", {{"points", "40"}}},
+      {"/api/runs/known-run/programs", {{"order", "score"}, {"limit", "50"}}},
+      {"/api/runs/known-run/lineage/300", {}},
+      {"/api/runs/known-run/islands", {}}};
+  for (const ApiRequest& r : requests) ASSERT_EQ(api_->Handle(r).status, 200) << r.path;
+  ASSERT_TRUE(testing::GrowSyntheticRun(*store_, 300, 4, kStartUnixMs).ok());
+  Api fresh(*catalog_, clock_);
+  for (const ApiRequest& r : requests) {
+    EXPECT_EQ(api_->Handle(r).body, fresh.Handle(r).body) << r.path;
+  }
+  // The digest's counts are Store::Summarize's.
+  auto full = store_->Summarize();
+  ASSERT_TRUE(full.ok());
+  Json s = Get("/api/runs/known-run/summary");
+  EXPECT_EQ(s["programs"], full->programs);
+  EXPECT_EQ(s["valid"], full->valid);
+  EXPECT_EQ(s["failures"], Json(full->failures));
+  EXPECT_EQ(s["best"]["id"], *full->best_id);
+  EXPECT_EQ(s["wall_ms"], full->last_unix_ms - full->first_unix_ms);
+}
+
+TEST_F(ApiTest, TheBestIsTheOneTheEngineRecorded) {
+  // With noise-aware selection the engine may keep a lower score as its best (state best_id).
+  Program p = testing::SyntheticProgram(4, 3, 0, 2.5, 5, kStartUnixMs + 5000);
+  ASSERT_TRUE(store_->CommitProgram(p, {}, {{"best_id", "2"}}).ok());
+  Json s = Get("/api/runs/known-run/summary");
+  EXPECT_EQ(s["best"]["id"], 2);
+  EXPECT_EQ(s["best"]["score"], 2.0);
+  EXPECT_EQ(Get("/api/runs/known-run/lineage/5")["best_id"], 2);
+}
+
 TEST_F(ApiTest, ProgramsArePagedInEitherOrder) {
   Json by_id = Get("/api/runs/known-run/programs", {{"offset", "1"}, {"limit", "2"}});
   EXPECT_EQ(by_id["total"], 4);
