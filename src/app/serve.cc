@@ -21,8 +21,9 @@ Command AddServeCommand(CLI::App& app) {
   auto f = std::make_shared<ServeFlags>();
   CLI::App* cmd = app.add_subcommand(
       "serve", "A live web view of runs (read-only; loopback only unless --allow-remote)");
-  cmd->add_option("runs", f->roots, "Run folders, or folders of run folders")
+  cmd->add_option("runs", f->roots, "Run folders, or folders of run folders (':' separates several)")
       ->envname("KEVOLVE_SERVE_RUNS")
+      ->delimiter(':')
       ->capture_default_str();
   cmd->add_option("--host", f->options.host, "Address to listen on")
       ->envname("KEVOLVE_SERVE_HOST")
@@ -31,11 +32,11 @@ Command AddServeCommand(CLI::App& app) {
       ->envname("KEVOLVE_SERVE_PORT")
       ->capture_default_str();
   cmd->add_flag("--allow-remote", f->options.allow_remote,
-                "Allow a --host other machines can reach (needs --token)")
+                "Allow a --host other machines can reach (needs --token); default off")
       ->envname("KEVOLVE_SERVE_ALLOW_REMOTE")
       ->capture_default_str();
   cmd->add_option("--token", f->options.token,
-                  "Secret every request must carry (at least 16 characters; \"\" = none)")
+                  "Secret every request must carry (at least 16 characters); default none")
       ->envname("KEVOLVE_SERVE_TOKEN")
       ->capture_default_str();
   return [f]() -> int {

@@ -114,20 +114,45 @@ KV.scoreCharts = function (series) {
     if (dt > 0) throughput.push([minutes(b[i].last_unix_ms), group.reduce((n, x) => n + x.programs, 0) / dt]);
   }
   const steps = series.best_steps;
-  const hiddenNames = [...new Set(steps.flatMap((s) => Object.keys(s.hidden_metrics)))];
-  const last = b[b.length - 1].last_id;
-  const hidden = [{ name: "fitness (best score)", points: steps.map((s) => [s.id, s.score]), step: true, extendTo: last, dots: true }]
-    .concat(hiddenNames.map((h) => ({ name: `${h} (hidden)`, step: true, extendTo: last, dots: true,
-      points: steps.filter((s) => Number.isFinite(s.hidden_metrics[h])).map((s) => [s.id, s.hidden_metrics[h]]) })));
+  const hiddenNames = [...new Set(steps.flatMap((s) => Object.keys(s.hidden_metrics)))].sort();
   return KV.el("div", { class: "two" },
     KV.section("Score over evaluations", KV.lineChart({ id: "chart-evals", series: byEval, xLabel: "program (commit order)", yLabel: "score" })),
     KV.section("Score over time", KV.lineChart({ id: "chart-time", series: byTime, xLabel: "minutes since the first program", yLabel: "score" })),
-    KV.section("Best program: fitness and hidden metrics", hiddenNames.length ? KV.lineChart({
-      id: "chart-hidden", series: hidden, xLabel: "program that set a new best", yLabel: "value" })
+    KV.section("Best program: fitness and a hidden metric", hiddenNames.length
+      ? KV.hiddenChart(steps, hiddenNames, b[b.length - 1].last_id)
       : KV.el("p", { class: "note", id: "chart-hidden" }, "The task reports no hidden metrics.")),
     KV.section("Throughput", throughput.length ? KV.lineChart({ id: "chart-throughput",
       series: [{ name: "programs per minute", points: throughput }], xLabel: "minutes since the first program", yLabel: "programs / min" })
       : KV.el("p", { class: "note" }, "Not enough programs yet.")));
+};
+
+// The hidden metric shown beside the fitness: the one chosen, else the one closest in scale to
+// the score (held-out versions of the fitness usually are). Kept across refreshes.
+KV.hiddenChoice = null;
+KV.hiddenChart = function (steps, names, lastId) {
+  const values = (h) => steps.filter((s) => Number.isFinite(s.hidden_metrics[h]));
+  const scale = (h) => {
+    const v = values(h);
+    if (!v.length) return Infinity;
+    const a = Math.abs(v[v.length - 1].hidden_metrics[h]) || 1e-12;
+    const b = Math.abs(v[v.length - 1].score) || 1e-12;
+    return Math.abs(Math.log(a / b));
+  };
+  const chosen = names.includes(KV.hiddenChoice) ? KV.hiddenChoice
+    : names.slice().sort((x, y) => scale(x) - scale(y))[0];
+  const select = KV.el("select", { id: "hidden-choice" }, names.map((n) =>
+    KV.el("option", { value: n, selected: n === chosen ? "" : null }, n)));
+  const holder = KV.el("div", {});
+  const draw = (h) => {
+    KV.clear(holder).appendChild(KV.lineChart({ id: "chart-hidden", xLabel: "program that set a new best", yLabel: "value",
+      series: [
+        { name: "fitness (best score)", points: steps.map((s) => [s.id, s.score]), step: true, extendTo: lastId, dots: true },
+        { name: `${h} (hidden)`, points: values(h).map((s) => [s.id, s.hidden_metrics[h]]), step: true, extendTo: lastId, dots: true },
+      ] }));
+  };
+  select.addEventListener("change", () => { KV.hiddenChoice = select.value; draw(select.value); });
+  draw(chosen);
+  return KV.el("div", {}, KV.el("label", { class: "sub" }, "hidden metric: ", select), holder);
 };
 
 KV.pages.programs = (name, query) => ({
@@ -181,7 +206,7 @@ KV.pages.islands = (name) => ({
     return KV.el("div", {}, KV.el("h1", {}, name), KV.runNav(name, "islands"),
       KV.el("p", { class: "note" }, ax.length
         ? `MAP-Elites grid over ${ax.map((a) => `${a.name} [${a.min}, ${a.max}] in ${a.bins} bins`).join(" × ")}; ` +
-          "each cell shows the best program that landed in it (darker is better)."
+          `each cell shows the best program that landed in it, colored from ${KV.num(lo)} (pale) to ${KV.num(hi)} (dark).`
         : "The task defines no MAP-Elites features: each island is one cell."),
       KV.el("div", { class: "cards" }, cards),
       KV.section("Migration (copies sent between islands" + (d.migration_interval ? `, every ${d.migration_interval} evaluations)` : ")"),
