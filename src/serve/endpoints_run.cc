@@ -1,4 +1,5 @@
 // The runs list, a run's summary and its downsampled score series.
+#include <charconv>
 #include <cmath>
 #include <fstream>
 
@@ -74,7 +75,10 @@ Result<Json> RunRowJson(const RunEntry& run, const Store& store, const RunDigest
   j["first_unix_ms"] = s.first_unix_ms;
   j["last_unix_ms"] = s.last_unix_ms;
   j["wall_ms"] = s.last_unix_ms - s.first_unix_ms;
-  j["started_unix_ms"] = std::stoll(MetaOr(store, "created_unix_ms", "0"));
+  const std::string started = MetaOr(store, "created_unix_ms", "0");
+  int64_t started_unix_ms = 0;  // stays 0 when the meta value is damaged
+  std::from_chars(started.data(), started.data() + started.size(), started_unix_ms);
+  j["started_unix_ms"] = started_unix_ms;
   j["llm_cost"] = j.contains("llm") ? j["llm"]["cost"] : Json(0.0);
   return j;
 }
