@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of kevolve from Debian 12 packages.
 # Safe to run again: packages already present are not downloaded.
+# chromium and chromium-driver drive the dashboard's tests in a real headless browser.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   libsqlite3-dev sqlite3 libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libcurl4-openssl-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap procps
+  chromium chromium-driver
 )
 
 missing=()

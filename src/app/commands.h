@@ -16,5 +16,6 @@ Command AddStatusCommand(CLI::App& app);
 Command AddBestCommand(CLI::App& app);
 Command AddEvalCommand(CLI::App& app);
 Command AddDoctorCommand(CLI::App& app);
+Command AddServeCommand(CLI::App& app);
 
 }  // namespace kevolve::app

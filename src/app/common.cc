@@ -1,5 +1,6 @@
 #include "app/common.h"
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -7,6 +8,22 @@
 #include "eval/evaluator.h"
 
 namespace kevolve::app {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop.store(true); }
+
+}  // namespace
+
+std::atomic<bool>& InstallStopHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  return g_stop;
+}
 
 int Fail(const Status& status) {
   std::fprintf(stderr, "kevolve: %s\n", status.message().c_str());
@@ -19,22 +36,6 @@ int Fail(const Status& status) {
     case StatusCode::kCancelled: return kExitInterrupted;
     default: return kExitFailed;
   }
-}
-
-Json EvalResultToJson(const EvalResult& r) {
-  Json j{{"valid", r.valid},
-         {"combined_score", r.valid ? Json(r.combined_score) : Json(nullptr)},
-         {"metrics", r.metrics},
-         {"features", r.features},
-         {"hidden_metrics", r.hidden_metrics},
-         {"artifacts", r.artifacts},
-         {"stages_run", r.stages_run},
-         {"duration_ms", r.duration_ms}};
-  if (!r.valid) {
-    j["failure"] = FailureName(r.failure);
-    j["reason"] = r.reason;
-  }
-  return j;
 }
 
 std::vector<std::string> CudaProbeArgv() {

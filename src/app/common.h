@@ -1,6 +1,7 @@
-// Shared pieces of the kevolve subcommands: exit codes, error printing, result JSON.
+// Shared pieces of the kevolve subcommands: exit codes, error printing, stop signals.
 #pragma once
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -21,7 +22,8 @@ inline constexpr int kExitInterrupted = 130;  // stopped by SIGINT/SIGTERM; `kev
 // Prints "kevolve: <message>" to stderr and returns the exit code for the status.
 int Fail(const Status& status);
 
-Json EvalResultToJson(const EvalResult& r);
+// SIGINT and SIGTERM set the returned flag (once installed, they no longer end the process).
+std::atomic<bool>& InstallStopHandlers();
 
 // Where evaluator.gpu is true: runs this binary's CUDA probe (`kevolve doctor --cuda-here`)
 // inside the sandbox evaluations will get, and refuses (FailedPrecondition, saying what CUDA

@@ -8,6 +8,7 @@
 #include "core/files.h"
 #include "engine/run_folder.h"
 #include "eval/evaluator.h"
+#include "serve/run_status.h"
 #include "store/store.h"
 
 namespace kevolve::app {
@@ -30,63 +31,6 @@ void AddRunArgs(CLI::App* cmd, RunArgs& args, bool short_output_dir = true) {
 Result<std::unique_ptr<Store>> OpenRun(const RunArgs& args) {
   KEVOLVE_ASSIGN_OR_RETURN(engine::RunPaths paths, engine::FindRun(args.run, args.output_dir));
   return Store::Open(paths.db(), Store::Mode::kReadOnly);
-}
-
-std::string MetaOr(const Store& store, const std::string& key, const std::string& fallback) {
-  auto v = store.GetMeta(key);
-  return v.ok() && v->has_value() ? **v : fallback;
-}
-
-Result<Json> StatusJson(const Store& store) {
-  KEVOLVE_ASSIGN_OR_RETURN(StoreSummary s, store.Summarize());
-  KEVOLVE_ASSIGN_OR_RETURN(StateMap state, store.LoadState());
-  int64_t target = 0;
-  if (auto yaml = store.GetMeta("config_yaml"); yaml.ok() && yaml->has_value()) {
-    auto config = ParseConfig(**yaml, "", MetaOr(store, "task_dir", ""));
-    if (config.ok()) target = config->run.iterations;
-  }
-  const int64_t evaluations = s.programs > 0 ? s.programs - 1 : 0;  // the initial one excluded
-  Json j{{"run", store.path()},
-         {"task", MetaOr(store, "task_name", "?")},
-         {"strategy", MetaOr(store, "strategy", "?")},
-         {"evaluations", evaluations},
-         {"target", target},
-         {"programs", s.programs},
-         {"valid", s.valid},
-         {"valid_fraction",
-          s.programs > 0 ? static_cast<double>(s.valid) / static_cast<double>(s.programs) : 0.0},
-         {"failures", s.failures},
-         {"rejected_edits", s.rejected_edits},
-         {"rejected_by_kind", s.rejected_by_kind},
-         {"duplicates_skipped", state.count("duplicates") ? std::stoll(state["duplicates"]) : 0}};
-  KEVOLVE_ASSIGN_OR_RETURN(LlmSummary llm, store.SummarizeLlmCalls());
-  if (llm.total.calls > 0) {
-    auto usage = [](const LlmUsageRow& u) {
-      return Json{{"calls", u.calls},
-                  {"tokens_in", u.tokens_in},
-                  {"tokens_out", u.tokens_out},
-                  {"cost", u.cost},
-                  {"latency_ms", u.latency_ms},
-                  {"failures", u.failures}};
-    };
-    Json models = Json::object();
-    for (const auto& [name, row] : llm.by_model) models[name] = usage(row);
-    j["llm"] = usage(llm.total);
-    j["llm"]["models"] = std::move(models);
-  }
-  if (auto replay_of = store.GetMeta("replay_of"); replay_of.ok() && replay_of->has_value()) {
-    j["replay_of"] = **replay_of;
-  }
-  if (s.best_id) {
-    KEVOLVE_ASSIGN_OR_RETURN(Program best, store.LoadProgram(*s.best_id));
-    j["best"] = {{"id", best.id},
-                 {"score", best.result.combined_score},
-                 {"generation", best.generation},
-                 {"origin", best.origin},
-                 {"metrics", best.result.metrics},
-                 {"hidden_metrics", best.result.hidden_metrics}};
-  }
-  return j;
 }
 
 void PrintStatus(const Json& j) {
@@ -145,7 +89,7 @@ Command AddStatusCommand(CLI::App& app) {
   return [args, json]() -> int {
     auto store = OpenRun(*args);
     if (!store.ok()) return Fail(store.status());
-    auto j = StatusJson(**store);
+    auto j = serve::RunStatusJson(**store);
     if (!j.ok()) return Fail(j.status());
     if (*json) {
       std::printf("%s\n", DumpJson(*j, 2).c_str());

@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
       {"replay", AddReplayCommand(app)},
       {"status", AddStatusCommand(app)}, {"best", AddBestCommand(app)},
       {"eval", AddEvalCommand(app)},
-      {"doctor", AddDoctorCommand(app)},
+      {"doctor", AddDoctorCommand(app)},  {"serve", AddServeCommand(app)},
   };
   try {
     app.parse(argc, argv);

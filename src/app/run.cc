@@ -19,18 +19,6 @@
 namespace kevolve::app {
 namespace {
 
-std::atomic<bool> g_stop{false};
-
-void OnSignal(int) { g_stop.store(true); }
-
-void InstallSignalHandlers() {
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
-}
-
 struct RunFlags {
   std::string task;
   int64_t iterations = 0;
@@ -113,15 +101,15 @@ void PrintHeader(const engine::Engine& engine) {
 }
 
 int Drive(engine::Engine& engine) {
-  InstallSignalHandlers();
+  std::atomic<bool>& stop = InstallStopHandlers();
   PrintHeader(engine);
-  Status s = engine.Run(g_stop);
+  Status s = engine.Run(stop);
   const engine::Progress p = engine.progress();
   if (!s.ok()) return Fail(s);
   std::printf("run: %s\nevaluations: %ld\nbest score: %.6g (program %ld)\nbest program: %s\n",
               engine.paths().dir.c_str(), static_cast<long>(p.evaluations), p.best_score,
               static_cast<long>(p.best_id), engine.paths().best(engine.config().task.initial_program).c_str());
-  if (g_stop.load()) {
+  if (stop.load()) {
     std::fprintf(stderr, "stopped; continue with: kevolve resume %s\n", engine.paths().dir.c_str());
     return kExitInterrupted;
   }

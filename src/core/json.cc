@@ -16,4 +16,20 @@ std::string DumpJson(const Json& value, int indent) {
   return value.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
+Json EvalResultToJson(const EvalResult& r) {
+  Json j{{"valid", r.valid},
+         {"combined_score", r.valid ? Json(r.combined_score) : Json(nullptr)},
+         {"metrics", r.metrics},
+         {"features", r.features},
+         {"hidden_metrics", r.hidden_metrics},
+         {"artifacts", r.artifacts},
+         {"stages_run", r.stages_run},
+         {"duration_ms", r.duration_ms}};
+  if (!r.valid) {
+    j["failure"] = FailureName(r.failure);
+    j["reason"] = r.reason;
+  }
+  return j;
+}
+
 }  // namespace kevolve

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/program.h"
 #include "core/status.h"
 
 namespace kevolve {
@@ -17,5 +18,9 @@ Result<Json> ParseJson(std::string_view text);
 
 // Serializes with invalid UTF-8 replaced, never throws.
 std::string DumpJson(const Json& value, int indent = -1);
+
+// An evaluation result as the JSON of `kevolve eval`: failure and reason only when invalid,
+// combined_score null when invalid.
+Json EvalResultToJson(const EvalResult& r);
 
 }  // namespace kevolve

@@ -97,10 +97,18 @@ Status Store::LinkLlmCalls(const std::vector<int64_t>& ids, const std::string& o
   return tx.Commit();
 }
 
-Result<std::vector<LlmCall>> Store::LoadLlmCalls() const {
-  KEVOLVE_ASSIGN_OR_RETURN(Statement stmt, db_->Prepare(std::string("SELECT ") + kColumns +
-                                                            " FROM llm_calls ORDER BY id",
-                                                        "load llm calls"));
+Result<std::vector<LlmCall>> Store::QueryLlmCalls(
+    const std::string& sql_tail, const std::function<void(Statement&)>& bind, bool with_texts,
+    const std::string& operation) const {
+  // The brief form selects '' for the four texts that can be large, in the same positions.
+  const std::string columns =
+      with_texts ? kColumns
+                 : "id, proposal, call, attempt, model, purpose, '', '', '', '', expected_impact, "
+                   "finish_reason, http_status, failure, error, tokens_in, tokens_out, cost, "
+                   "latency_ms, outcome, program_id, rejected_edit_id, created_unix_ms";
+  KEVOLVE_ASSIGN_OR_RETURN(
+      Statement stmt, db_->Prepare("SELECT " + columns + " FROM llm_calls " + sql_tail, operation));
+  bind(stmt);
   std::vector<LlmCall> calls;
   while (true) {
     KEVOLVE_ASSIGN_OR_RETURN(bool row, stmt.Step());
@@ -133,6 +141,22 @@ Result<std::vector<LlmCall>> Store::LoadLlmCalls() const {
     calls.push_back(std::move(c));
   }
   return calls;
+}
+
+Result<std::vector<LlmCall>> Store::LoadLlmCalls() const {
+  return QueryLlmCalls("ORDER BY id", [](Statement&) {}, /*with_texts=*/true, "load llm calls");
+}
+
+Result<std::vector<LlmCall>> Store::LoadLlmCallsOf(int64_t program_id) const {
+  return QueryLlmCalls(
+      "WHERE program_id = ? ORDER BY id", [&](Statement& s) { s.Bind(1, program_id); },
+      /*with_texts=*/true, "load llm calls of a program");
+}
+
+Result<std::vector<LlmCall>> Store::ListLlmCalls(int64_t offset, int64_t limit) const {
+  return QueryLlmCalls(
+      "ORDER BY id DESC LIMIT ? OFFSET ?", [&](Statement& s) { s.Bind(1, limit).Bind(2, offset); },
+      /*with_texts=*/false, "list llm calls");
 }
 
 Result<LlmSummary> Store::SummarizeLlmCalls() const {

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,7 @@ namespace kevolve {
 
 namespace store {
 class Database;
+class Statement;
 struct Statements;
 }  // namespace store
 
@@ -99,6 +101,36 @@ struct LlmSummary {
   std::map<std::string, LlmUsageRow> by_model;
 };
 
+// A program without its code and texts: what the lists, charts and trees of a run need.
+struct ProgramBrief {
+  int64_t id = 0;
+  int64_t parent_id = 0;
+  int64_t generation = 0;
+  int island = 0;
+  std::string origin;
+  bool valid = false;
+  double score = 0;     // NaN when the row holds none (an invalid program)
+  std::string failure;  // FailureName; "none" when valid
+  int64_t duration_ms = 0;
+  int64_t created_unix_ms = 0;
+  std::string edit;                              // LoadAncestry only
+  std::map<std::string, double> features;        // ScanPrograms with ProgramScan::features
+  std::map<std::string, double> hidden_metrics;  // ScanPrograms with ProgramScan::hidden_metrics
+};
+
+enum class ProgramOrder { kId, kScoreDescending };
+
+// Which programs ScanPrograms visits, and what it decodes beside the brief columns (JSON
+// columns cost a parse per row).
+struct ProgramScan {
+  int64_t after_id = 0;  // only programs with a larger id (rows never change once committed)
+  bool features = false;
+  bool hidden_metrics = false;
+};
+
+// Migration copies counted by (home island of the program, island that received the copy).
+using PlacementCounts = std::map<std::pair<int, int>, int64_t>;
+
 struct StoreSummary {
   int64_t programs = 0;  // committed evaluations
   int64_t valid = 0;
@@ -109,6 +141,8 @@ struct StoreSummary {
   double best_score = 0;                    // its score (meaningful when best_id is set)
   int64_t placements = 0;
   int64_t rejected_edits = 0;
+  int64_t first_unix_ms = 0;  // when the first and the latest program were committed (0: none)
+  int64_t last_unix_ms = 0;
   std::map<std::string, int64_t> rejected_by_kind;
 };
 
@@ -176,6 +210,31 @@ class Store {
 
   // Aggregates for `kevolve status`.
   Result<StoreSummary> Summarize() const;
+  // Summarize without the pass over every program: programs, valid, failures and the commit
+  // times stay 0, and best_id is set only when the engine recorded one (state "best_id"), with
+  // its score. For readers that count programs themselves as they arrive.
+  Result<StoreSummary> SummarizeBesidePrograms() const;
+  // Reads for a dashboard (store/browse.cc): none holds more than a page of rows in memory.
+  // One page of programs. kScoreDescending puts invalid programs last, ties by id.
+  Result<std::vector<ProgramBrief>> ListPrograms(ProgramOrder order, int64_t offset,
+                                                 int64_t limit) const;
+  // Calls `visit` for every program after scan.after_id in id order, one row at a time, inside
+  // one read snapshot.
+  Status ScanPrograms(const ProgramScan& scan,
+                      const std::function<void(const ProgramBrief&)>& visit) const;
+  // The program `id`, its parent, its parent's parent... (at most `max_depth` rows), with edits.
+  // NotFound when `id` is not in the run.
+  Result<std::vector<ProgramBrief>> LoadAncestry(int64_t id, int64_t max_depth) const;
+  // Programs whose parent is one of `parent_ids`, in id order, at most `limit`.
+  Result<std::vector<ProgramBrief>> LoadChildren(const std::vector<int64_t>& parent_ids,
+                                                 int64_t limit) const;
+  Result<PlacementCounts> CountPlacements() const;
+  // The recorded attempts that produced program `program_id`, with their whole texts.
+  Result<std::vector<LlmCall>> LoadLlmCallsOf(int64_t program_id) const;
+  // One page of attempts, newest first, without their texts (request, reply, content,
+  // reasoning are empty).
+  Result<std::vector<LlmCall>> ListLlmCalls(int64_t offset, int64_t limit) const;
+
   // PRAGMA integrity_check; FailedPrecondition listing the first problems when not "ok".
   Status CheckIntegrity() const;
 
@@ -184,6 +243,11 @@ class Store {
   static Result<std::unique_ptr<Store>> CreateFile(const std::string& path);
   static Result<std::unique_ptr<Store>> Finish(std::string path,
                                                std::unique_ptr<store::Database> db, bool writable);
+  // Every llm_calls row `sql_tail` ("WHERE ... ORDER BY ...", `bind` fills its parameters)
+  // selects; `with_texts` false leaves the four large texts empty.
+  Result<std::vector<LlmCall>> QueryLlmCalls(const std::string& sql_tail,
+                                             const std::function<void(store::Statement&)>& bind,
+                                             bool with_texts, const std::string& operation) const;
   Status WritePlacementsAndState(const std::vector<Placement>& placements, const StateMap& state);
   // Inside an open transaction: sets outcome and links of the calls `ids`.
   Status WriteLlmLinks(const std::vector<int64_t>& ids, const std::string& outcome,
