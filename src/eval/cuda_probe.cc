@@ -165,6 +165,9 @@ Result<CudaSeen> LookAtCudaInside(SandboxMode mode, const std::vector<std::strin
   spec.env = {"PATH=/usr/local/bin:/usr/bin:/bin"};
   if (!visible_devices.empty()) spec.env.push_back("CUDA_VISIBLE_DEVICES=" + visible_devices);
   spec.timeout_ms = kProbeTimeoutMs;
+  // kevolve's own probe is trusted: no memory cap (a sanitizer build reserves terabytes of
+  // address space for its shadow memory).
+  spec.limits.memory_mb = 0;
   spec.mode = mode;
   spec.gpu = true;
   spec.dev_binds = GpuDeviceNodes();
