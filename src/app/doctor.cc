@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -150,22 +151,17 @@ Json SeenJson(const Result<eval::IsolationSeen>& seen) {
               {"system_writable", seen->system_writable}};
 }
 
-Json CudaJson(const eval::CudaSeen& seen) {
-  Result<Json> json = ParseJson(eval::CudaSeenJson(seen));
-  return json.ok() ? *json : Json{{"error", "unreadable"}};
-}
-
-// What CUDA says in this process and inside the sandbox of each mode that can run here.
-Json CudaReport(const eval::SandboxCapabilities& caps) {
-  Json report{{"here", CudaJson(eval::LookAtCudaHere())}};
+// What CUDA says in this process ("here") and inside the sandbox of each mode that can run here
+// (by mode name); a probe that could not run is a CUDA that did not start, with the reason.
+std::map<std::string, eval::CudaSeen> LookAtCuda(const eval::SandboxCapabilities& caps) {
+  std::map<std::string, eval::CudaSeen> seen = {{"here", eval::LookAtCudaHere()}};
   std::vector<eval::SandboxMode> modes = {eval::SandboxMode::kProcess};
   if (caps.bwrap) modes.push_back(eval::SandboxMode::kBwrap);
   for (eval::SandboxMode mode : modes) {
-    Result<eval::CudaSeen> seen = eval::LookAtCudaInside(mode, CudaProbeArgv());
-    report[ModeName(mode)] =
-        seen.ok() ? CudaJson(*seen) : Json{{"started", false}, {"error", seen.status().message()}};
+    Result<eval::CudaSeen> inside = eval::LookAtCudaInside(mode, CudaProbeArgv());
+    seen[ModeName(mode)] = inside.ok() ? *inside : eval::CudaSeen{false, inside.status().message(), {}};
   }
-  return report;
+  return seen;
 }
 
 void PrintCuda(const Json& cuda) {
@@ -272,15 +268,11 @@ int RunDoctor(const DoctorFlags& flags) {
     }
   }
   report["seen_from_inside"] = SeenJson(eval::LookFromInside(choice.mode, places, binds));
-  report["cuda"] = CudaReport(caps);
-  if (!flags.task.empty() && config->evaluator.gpu && choice.problem.ok()) {
-    const Json& seen = report["cuda"][ModeName(choice.mode)];
-    if (Result<eval::CudaSeen> parsed = eval::ParseCudaSeen(DumpJson(seen)); parsed.ok()) {
-      if (Status gpus = eval::CheckGpusForEvaluator(config->evaluator, choice.mode, *parsed);
-          !gpus.ok() && task_error.ok()) {
-        task_error = gpus;
-      }
-    }
+  const std::map<std::string, eval::CudaSeen> cuda = LookAtCuda(caps);
+  for (const auto& [where, seen] : cuda) report["cuda"][where] = eval::CudaSeenToJson(seen);
+  if (!flags.task.empty() && config->evaluator.gpu && choice.problem.ok() && task_error.ok()) {
+    task_error = eval::CheckGpusForEvaluator(config->evaluator, choice.mode,
+                                             cuda.at(ModeName(choice.mode)));
   }
   if (flags.json) {
     std::printf("%s\n", DumpJson(report, 2).c_str());

@@ -106,17 +106,19 @@ CudaSeen LookAtCudaHere() {
   return seen;
 }
 
-std::string CudaSeenJson(const CudaSeen& seen) {
+Json CudaSeenToJson(const CudaSeen& seen) {
   Json gpus = Json::array();
   for (const CudaGpu& g : seen.gpus) {
     gpus.push_back(
         {{"index", g.index}, {"name", g.name}, {"uuid", g.uuid}, {"memory_mb", g.memory_mb}});
   }
-  return DumpJson(Json{{"kevolve_cuda", 1},
-                       {"started", seen.started},
-                       {"error", seen.error},
-                       {"gpus", std::move(gpus)}});
+  return Json{{"kevolve_cuda", 1},
+              {"started", seen.started},
+              {"error", seen.error},
+              {"gpus", std::move(gpus)}};
 }
+
+std::string CudaSeenJson(const CudaSeen& seen) { return DumpJson(CudaSeenToJson(seen)); }
 
 Result<CudaSeen> ParseCudaSeen(const std::string& text) {
   std::istringstream lines(text);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/json.h"
 #include "core/status.h"
 #include "eval/sandbox.h"
 
@@ -35,7 +36,9 @@ CudaSeen LookAtCudaHere();
 // The GPU device nodes of this machine (/dev/nvidia*), sorted: what a GPU evaluation is given.
 std::vector<std::string> GpuDeviceNodes();
 
-// One JSON line, and back. ParseCudaSeen: InvalidArgument when `text` holds no such line.
+// As JSON; as one JSON line, and back. ParseCudaSeen: InvalidArgument when `text` holds no
+// such line.
+Json CudaSeenToJson(const CudaSeen& seen);
 std::string CudaSeenJson(const CudaSeen& seen);
 Result<CudaSeen> ParseCudaSeen(const std::string& text);
 
