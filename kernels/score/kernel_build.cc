@@ -1,0 +1,335 @@
+#include "score/kernel_build.h"
+
+#include <cxxabi.h>
+#include <dirent.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "bench/bench_io.h"
+#include "core/files.h"
+#include "core/text.h"
+#include "score/selector_run.h"
+#include "score/text_format.h"
+
+namespace kevolve::kit {
+namespace {
+
+using gemm::score::Format;
+
+std::string Demangle(const std::string& name) {
+  int status = 0;
+  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || out == nullptr) return name;
+  std::string text = out;
+  std::free(out);
+  return text;
+}
+
+std::string ReadOrEmpty(const std::string& path) {
+  auto text = ReadFile(path);
+  return text.ok() ? *text : "";
+}
+
+std::string Hex64(uint64_t v) { return Format("%016llx", static_cast<unsigned long long>(v)); }
+
+// RunLogged appends; each log here holds one run.
+Result<int> RunFresh(const std::vector<std::string>& argv, const std::string& log) {
+  KEVOLVE_RETURN_IF_ERROR(RemoveTree(log));
+  return gemm::score::RunLogged(argv, log);
+}
+
+// What an object depends on besides its own source: every header-like file in the include
+// folders (the task's header, the seed a harness includes), the flags and the compiler.
+std::string IncludedFilesDigest(const std::vector<std::string>& dirs) {
+  std::string digest;
+  for (const std::string& dir : dirs) {
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) continue;
+    std::vector<std::string> names;
+    while (const dirent* e = readdir(d)) {
+      const std::string name = e->d_name;
+      if (EndsWith(name, ".h") || EndsWith(name, ".cuh") || EndsWith(name, ".cu") ||
+          EndsWith(name, ".hpp")) {
+        names.push_back(name);
+      }
+    }
+    closedir(d);
+    std::sort(names.begin(), names.end());
+    for (const std::string& name : names) {
+      digest += name + ":" + Format("%016llx", static_cast<unsigned long long>(
+                                                  Fnv1a64(ReadOrEmpty(dir + "/" + name)))) + ";";
+    }
+  }
+  return digest;
+}
+
+struct Compile {
+  std::string source;
+  std::string object;
+  std::vector<std::string> argv;
+  std::string log;
+  std::string key;  // cache key, "" when not cached
+  bool from_cache = false;
+  Result<int> status = 0;
+};
+
+std::string CachePath(const std::string& dir, const std::string& key, const char* ext) {
+  return dir + "/" + key + ext;
+}
+
+// Takes the object (and its log) from the cache when there; otherwise compiles and, on
+// success, stores both (written under a temporary name and renamed, so a reader never sees
+// half an entry).
+void RunCompile(Compile& c, const std::string& cache_dir) {
+  if (!cache_dir.empty() && !c.key.empty()) {
+    const std::string cached = CachePath(cache_dir, c.key, ".o");
+    if (auto bytes = ReadFile(cached); bytes.ok()) {
+      if (WriteFileAtomic(c.object, *bytes).ok() &&
+          WriteFileAtomic(c.log, ReadOrEmpty(CachePath(cache_dir, c.key, ".log"))).ok()) {
+        c.from_cache = true;
+        c.status = 0;
+        return;
+      }
+    }
+  }
+  c.status = RunFresh(c.argv, c.log);
+  if (cache_dir.empty() || c.key.empty() || !c.status.ok() || *c.status != 0) return;
+  if (auto bytes = ReadFile(c.object); bytes.ok()) {
+    // A cache that cannot be written only costs time.
+    (void)WriteFileAtomic(CachePath(cache_dir, c.key, ".log"), ReadOrEmpty(c.log));
+    (void)WriteFileAtomic(CachePath(cache_dir, c.key, ".o"), *bytes);
+  }
+}
+
+}  // namespace
+
+std::vector<PtxasKernel> ParsePtxas(std::string_view log) {
+  static const std::regex entry(R"(Compiling entry function '([^']+)')");
+  static const std::regex props(R"(Function properties for (\S+))");
+  static const std::regex frame(
+      R"((\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads)");
+  static const std::regex used(R"(Used (\d+) registers)");
+  static const std::regex barriers(R"(used (\d+) barriers)");
+  static const std::regex smem(R"((\d+) bytes smem)");
+  std::vector<PtxasKernel> kernels;
+  std::map<std::string, size_t> index;  // mangled name -> kernels[i]
+  std::string current, properties_of;
+  for (const std::string& line : SplitLines(log)) {
+    std::smatch m;
+    if (std::regex_search(line, m, entry)) {
+      current = m[1];
+      index[current] = kernels.size();
+      kernels.push_back(PtxasKernel{Demangle(current)});
+    } else if (std::regex_search(line, m, props)) {
+      properties_of = m[1];
+    } else if (std::regex_search(line, m, frame)) {
+      const auto it = index.find(properties_of);
+      if (it == index.end()) continue;  // a device function's frame
+      PtxasKernel& k = kernels[it->second];
+      k.stack_bytes = std::stoll(m[1]);
+      k.spill_store_bytes = std::stoll(m[2]);
+      k.spill_load_bytes = std::stoll(m[3]);
+    } else if (std::regex_search(line, m, used) && !current.empty()) {
+      PtxasKernel& k = kernels[index[current]];
+      k.registers = std::stoi(m[1]);
+      if (std::regex_search(line, m, barriers)) k.barriers = std::stoi(m[1]);
+      if (std::regex_search(line, m, smem)) k.smem_bytes = std::stoll(m[1]);
+    }
+  }
+  return kernels;
+}
+
+std::string FormatPtxas(const std::vector<PtxasKernel>& kernels) {
+  std::string out;
+  for (const PtxasKernel& k : kernels) {
+    out += Format("%s: %d registers, %lld B spill stores, %lld B spill loads, %lld B shared, "
+                  "%lld B stack, %d barriers\n",
+                  k.name.c_str(), k.registers, static_cast<long long>(k.spill_store_bytes),
+                  static_cast<long long>(k.spill_load_bytes), static_cast<long long>(k.smem_bytes),
+                  static_cast<long long>(k.stack_bytes), k.barriers);
+  }
+  return out;
+}
+
+std::string SummarizeSass(std::string_view sass, size_t top) {
+  static const std::regex function(R"(Function : (\S+))");
+  // "/*0040*/   @!P0 LDG.E.128 R4, desc[UR4][R2.64] ;"
+  static const std::regex instruction(R"(^\s*/\*[0-9a-f]{4,}\*/\s+(@!?U?P\w+\s+)?([A-Z][A-Z0-9_.]*))");
+  std::string out;
+  std::string name;
+  std::map<std::string, int> counts;
+  int total = 0;
+  const auto flush = [&] {
+    if (name.empty()) return;
+    std::vector<std::pair<int, std::string>> ranked;
+    for (const auto& [op, n] : counts) ranked.emplace_back(-n, op);
+    std::sort(ranked.begin(), ranked.end());
+    out += Demangle(name) + ": " + std::to_string(total) + " instructions;";
+    for (size_t i = 0; i < ranked.size() && i < top; ++i) {
+      out += (i ? ", " : " ") + ranked[i].second + " " + std::to_string(-ranked[i].first);
+    }
+    out += "\n";
+  };
+  for (const std::string& line : SplitLines(sass)) {
+    std::smatch m;
+    if (std::regex_search(line, m, function)) {
+      flush();
+      name = m[1];
+      counts.clear();
+      total = 0;
+    } else if (!name.empty() && std::regex_search(line, m, instruction)) {
+      const std::string op = m[2];
+      if (op == "NOP") continue;  // alignment padding
+      ++counts[op];
+      ++total;
+    }
+  }
+  flush();
+  return out;
+}
+
+std::string FirstCompileErrors(std::string_view log, size_t max_lines) {
+  const std::vector<std::string> lines = SplitLines(log);
+  std::vector<std::string> picked;
+  for (size_t i = 0; i < lines.size() && picked.size() < max_lines; ++i) {
+    if (lines[i].find("error") == std::string::npos) continue;
+    picked.push_back(lines[i]);
+    if (i + 1 < lines.size() && picked.size() < max_lines &&
+        lines[i + 1].find("error") == std::string::npos) {
+      picked.push_back(lines[++i]);
+    }
+  }
+  if (picked.empty()) return gemm::score::HeadLines(log, max_lines);
+  return JoinLines(picked);
+}
+
+Result<std::string> GencodeFlag(std::string_view arch) {
+  static const std::regex pattern(R"(sm_(\d+[a-z]?))");
+  std::cmatch m;
+  if (!std::regex_match(arch.begin(), arch.end(), m, pattern)) {
+    return Status::InvalidArgument("arch '" + std::string(arch) +
+                                   "' is not of the form sm_90a or sm_80 (--arch)");
+  }
+  const std::string number = m[1];
+  return "-gencode=arch=compute_" + number + ",code=sm_" + number;
+}
+
+Result<BuildReport> Build(const BuildJob& job) {
+  const auto start = std::chrono::steady_clock::now();
+  KEVOLVE_ASSIGN_OR_RETURN(const std::string gencode, GencodeFlag(job.arch));
+  if (!job.cache_dir.empty()) KEVOLVE_RETURN_IF_ERROR(MakeDirs(job.cache_dir));
+  std::vector<std::string> common = {job.nvcc, "-std=c++20", "-O3", gencode, "-lineinfo",
+                                     "-I" + job.kit_dir};
+  for (const std::string& dir : job.include_dirs) common.push_back("-I" + dir);
+  common.insert(common.end(), job.flags.begin(), job.flags.end());
+
+  // The compiler's identity is part of every key: another nvcc makes other objects.
+  std::string nvcc_identity;
+  {
+    const std::string log = job.workdir + "/nvcc-version.log";
+    KEVOLVE_ASSIGN_OR_RETURN(const int status, RunFresh({job.nvcc, "--version"}, log));
+    if (status != 0) {
+      return Status::FailedPrecondition("'" + job.nvcc + " --version' failed: " +
+                                        gemm::score::TailLines(ReadOrEmpty(log), 3));
+    }
+    nvcc_identity = ReadOrEmpty(log);
+  }
+  std::string flags_text;
+  for (const std::string& a : common) flags_text += a + " ";
+  const std::string context = nvcc_identity + flags_text + IncludedFilesDigest(job.include_dirs);
+
+  const auto make = [&](const std::string& source, const std::string& stem, bool verbose,
+                        const std::string& key_material) {
+    Compile c;
+    c.source = source;
+    c.object = job.workdir + "/" + stem + ".o";
+    c.log = job.workdir + "/" + stem + ".log";
+    c.argv = common;
+    if (verbose) c.argv.insert(c.argv.end(), {"-Xptxas", "-v"});
+    c.argv.insert(c.argv.end(), {"-c", source, "-o", c.object});
+    c.key = stem + "-" + Hex64(Fnv1a64(context + (verbose ? "v" : "") + key_material));
+    return c;
+  };
+  KEVOLVE_ASSIGN_OR_RETURN(const std::string candidate_code, ReadFile(job.candidate));
+  KEVOLVE_ASSIGN_OR_RETURN(const std::string harness_code, ReadFile(job.harness));
+  std::string kit_code;
+  for (const char* name : {"kevolve_kit.h", "kit_device.cuh", "kit_runtime.cu"}) {
+    KEVOLVE_ASSIGN_OR_RETURN(const std::string text, ReadFile(job.kit_dir + "/" + name));
+    kit_code += text;
+  }
+  std::vector<Compile> compiles = {make(job.candidate, "candidate", true, candidate_code),
+                                   make(job.harness, "harness", false, harness_code + kit_code),
+                                   make(job.kit_dir + "/kit_runtime.cu", "kit_runtime", false, kit_code)};
+  {
+    std::vector<std::thread> threads;
+    for (Compile& c : compiles) threads.emplace_back([&c, &job] { RunCompile(c, job.cache_dir); });
+    for (std::thread& t : threads) t.join();
+  }
+  BuildReport report;
+  for (size_t i = 0; i < compiles.size(); ++i) {
+    const Compile& c = compiles[i];
+    if (!c.status.ok()) return c.status.status();
+    (c.from_cache ? report.cache_hits : report.compiles) += 1;
+    if (*c.status != 0 && report.errors.empty()) {
+      report.errors = FirstCompileErrors(ReadOrEmpty(c.log), 20);
+      report.harness_failed = i > 0;
+    }
+  }
+  if (report.errors.empty()) {
+    const std::string log = job.workdir + "/link.log";
+    std::vector<std::string> link = {job.nvcc, gencode, "-o", job.out};
+    for (const Compile& c : compiles) link.push_back(c.object);
+    KEVOLVE_ASSIGN_OR_RETURN(const int status, RunFresh(link, log));
+    if (status != 0) {
+      // A candidate that defines a symbol the harness or the kit also defines fails here.
+      report.errors = "link: " + FirstCompileErrors(ReadOrEmpty(log), 20);
+    }
+  }
+  report.compiled = report.errors.empty();
+  report.kernels = ParsePtxas(ReadOrEmpty(compiles[0].log));
+  if (report.compiled) {
+    const std::string log = job.workdir + "/sass.txt";
+    auto dumped = RunFresh({job.cuobjdump, "-sass", compiles[0].object}, log);
+    report.sass = dumped.ok() && *dumped == 0
+                      ? SummarizeSass(ReadOrEmpty(log), 12)
+                      : "(no SASS summary: " + job.cuobjdump + " did not run)\n";
+  }
+  report.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+std::string BuildAnswer(const BuildReport& r) {
+  using gemm::bench::JsonString;
+  int registers = 0;
+  long long spills = 0, smem = 0, stack = 0;
+  for (const PtxasKernel& k : r.kernels) {
+    registers = std::max(registers, k.registers);
+    spills += k.spill_store_bytes + k.spill_load_bytes;
+    smem = std::max<long long>(smem, k.smem_bytes);
+    stack = std::max<long long>(stack, k.stack_bytes);
+  }
+  const std::string metrics = Format(
+      "{\"registers\": %d, \"spill_bytes\": %lld, \"smem_bytes\": %lld, \"stack_bytes\": %lld, "
+      "\"compile_seconds\": %.3f, \"compile_cache_hits\": %d}",
+      registers, spills, smem, stack, r.seconds, r.cache_hits);
+  if (!r.compiled) {
+    const std::string who = r.harness_failed ? "the task's harness or the kit does not compile "
+                                               "(not the candidate's fault): "
+                                             : "does not compile: ";
+    return "{\"protocol\": 1, \"valid\": false, \"metrics\": " + metrics +
+           ", \"artifacts\": {\"feedback\": " + JsonString(who + r.errors) +
+           ", \"compile_errors\": " + JsonString(r.errors) + "}}\n";
+  }
+  return "{\"protocol\": 1, \"valid\": true, \"combined_score\": 0, \"metrics\": " + metrics +
+         Format(", \"features\": {\"registers\": %d}", registers) +
+         ", \"artifacts\": {\"ptxas\": " + JsonString(FormatPtxas(r.kernels)) +
+         ", \"sass\": " + JsonString(r.sass) + "}}\n";
+}
+
+}  // namespace kevolve::kit

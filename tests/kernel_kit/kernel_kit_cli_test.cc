@@ -1,0 +1,120 @@
+// `kevolve-kernel build` as an evaluation runs it: the RMSNorm task's seed, harness and the kit
+// compiled by the machine's nvcc for sm_90a (no GPU needed to compile), the evidence it
+// reports, the cache, and candidates that do not compile or do not link. Skipped where the CUDA
+// toolkit is not installed.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "core/files.h"
+#include "core/json.h"
+#include "testing/command.h"
+
+namespace kevolve {
+namespace {
+
+using testing::RunCommand;
+
+const std::string kTask = std::string(KEVOLVE_SOURCE_DIR) + "/examples/rmsnorm";
+const std::string kTool = std::string(KEVOLVE_BINARY_DIR) + "/src/app/kevolve-tools/kevolve-kernel";
+
+std::string FindNvcc() {
+  for (const char* path : {"/usr/local/cuda/bin/nvcc", "/usr/bin/nvcc"}) {
+    if (access(path, X_OK) == 0) return path;
+  }
+  return "";
+}
+
+class KernelKitCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nvcc_ = FindNvcc();
+    if (nvcc_.empty()) GTEST_SKIP() << "no nvcc here: the CUDA toolkit is not installed";
+    work_ = *MakeTempDir(::testing::TempDir(), "kernel-kit-");
+  }
+  void TearDown() override {
+    if (!work_.empty()) (void)RemoveTree(work_);
+  }
+  // Builds `candidate` in a folder of its own; the answer, parsed.
+  Json Build(const std::string& candidate, const std::string& name) {
+    const std::string dir = work_ + "/" + name;
+    EXPECT_TRUE(MakeDirs(dir).ok());
+    const auto r = RunCommand({kTool, "build", "--candidate", candidate, "--harness",
+                               kTask + "/harness.cu", "--include", kTask, "--out", dir + "/bench",
+                               "--workdir", dir, "--nvcc", nvcc_, "--cache", work_ + "/cache"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto answer = ParseJson(r.out);
+    EXPECT_TRUE(answer.ok()) << r.out;
+    return answer.ok() ? *answer : Json();
+  }
+  std::string WriteCandidate(const std::string& name, const std::string& code) {
+    const std::string path = work_ + "/" + name;
+    EXPECT_TRUE(WriteFileAtomic(path, code).ok());
+    return path;
+  }
+  std::string nvcc_, work_;
+};
+
+TEST_F(KernelKitCliTest, TheSeedBuildsWithItsEvidenceAndASecondBuildComesFromTheCache) {
+  const Json first = Build(kTask + "/initial_program.cu", "seed");
+  ASSERT_EQ(first["valid"], true) << first.dump();
+  EXPECT_EQ(first["combined_score"], 0);
+  EXPECT_GT(first["metrics"]["registers"].get<int>(), 8);
+  EXPECT_EQ(first["metrics"]["spill_bytes"], 0);
+  EXPECT_EQ(first["metrics"]["compile_cache_hits"], 0);
+  EXPECT_EQ(first["features"]["registers"], first["metrics"]["registers"]);
+  const std::string ptxas = first["artifacts"]["ptxas"];
+  EXPECT_NE(ptxas.find("RmsNormKernel<128, 1, 0>(RmsNormArgs): "), std::string::npos) << ptxas;
+  EXPECT_EQ(access((work_ + "/seed/bench").c_str(), X_OK), 0);
+
+  const Json again = Build(kTask + "/initial_program.cu", "again");
+  ASSERT_EQ(again["valid"], true);
+  EXPECT_EQ(again["metrics"]["compile_cache_hits"], 3);
+  EXPECT_EQ(again["metrics"]["registers"], first["metrics"]["registers"]);
+  EXPECT_EQ(access((work_ + "/again/bench").c_str(), X_OK), 0);
+}
+
+TEST_F(KernelKitCliTest, ACompileErrorIsAnInvalidResultNamingTheLine) {
+  std::string code = *ReadFile(kTask + "/initial_program.cu");
+  code.replace(code.find("constexpr int kThreads = 128;"), 29, "constexpr int kThreads = 12x;");
+  const Json answer = Build(WriteCandidate("typo.cu", code), "typo");
+  EXPECT_EQ(answer["valid"], false);
+  const std::string feedback = answer["artifacts"]["feedback"];
+  EXPECT_EQ(feedback.rfind("does not compile: ", 0), 0u) << feedback;
+  EXPECT_NE(feedback.find("typo.cu(10): error"), std::string::npos) << feedback;
+  EXPECT_NE(feedback.find("12x"), std::string::npos) << feedback;  // the code under it
+}
+
+TEST_F(KernelKitCliTest, ACandidateThatDefinesWhatTheKitDefinesFailsToLink) {
+  const std::string code = *ReadFile(kTask + "/initial_program.cu") + "\nint main() { return 0; }\n";
+  const Json answer = Build(WriteCandidate("main.cu", code), "main");
+  EXPECT_EQ(answer["valid"], false);
+  const std::string feedback = answer["artifacts"]["feedback"];
+  EXPECT_NE(feedback.find("link: "), std::string::npos) << feedback;
+  EXPECT_NE(feedback.find("main"), std::string::npos) << feedback;
+}
+
+TEST_F(KernelKitCliTest, BadCommandLinesSayWhatIsWrong) {
+  auto r = RunCommand({kTool, "build", "--candidate", "x.cu"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--harness is required"), std::string::npos) << r.err;
+  r = RunCommand({kTool, "build", "--candidate", kTask + "/initial_program.cu", "--harness",
+                  kTask + "/harness.cu", "--out", work_ + "/b", "--workdir", work_, "--nvcc",
+                  nvcc_, "--arch", "hopper"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("arch 'hopper' is not of the form sm_90a or sm_80"), std::string::npos)
+      << r.err;
+  r = RunCommand({kTool, "build", "--candidate", kTask + "/initial_program.cu", "--harness",
+                  kTask + "/harness.cu", "--out", work_ + "/b", "--workdir", work_, "--nvcc",
+                  "/nonexistent/nvcc"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("/nonexistent/nvcc"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("\"valid\": false"), std::string::npos) << r.out;
+  r = RunCommand({kTool, "frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("usage: kevolve-kernel build"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kevolve

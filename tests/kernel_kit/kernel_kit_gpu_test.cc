@@ -1,0 +1,107 @@
+// The kernel kit on a GPU, through kevolve itself: `kevolve eval` of the RMSNorm task (the
+// sandbox, the two stages, one GPU held by the timing stage) on the seed, on the red team of
+// cheating candidates (redteam/, one cheat each, every one otherwise the seed), and on a
+// candidate that hangs the GPU followed by a correct one. Skipped where CUDA sees no GPU.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/json.h"
+#include "eval/cuda_probe.h"
+#include "testing/command.h"
+
+namespace kevolve {
+namespace {
+
+using testing::KevolveBinary;
+using testing::RunCommand;
+
+const std::string kTask = std::string(KEVOLVE_SOURCE_DIR) + "/examples/rmsnorm";
+const std::string kRedTeam = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/redteam/";
+
+class KernelKitGpuTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    const eval::CudaSeen seen = eval::LookAtCudaHere();
+    has_gpu_ = seen.started && !seen.gpus.empty();
+  }
+  void SetUp() override {
+    if (!has_gpu_) GTEST_SKIP() << "no GPU: CUDA does not start here or sees no device";
+  }
+  // `kevolve eval` of `program` on the task; the result, parsed.
+  static Json Eval(const std::string& program) {
+    const auto r = RunCommand({KevolveBinary(), "eval", kTask, program});
+    auto result = ParseJson(r.out);
+    EXPECT_TRUE(result.ok()) << "stdout: " << r.out << "\nstderr: " << r.err;
+    return result.ok() ? *result : Json();
+  }
+  static inline bool has_gpu_ = false;
+};
+
+TEST_F(KernelKitGpuTest, TheSeedPassesTheGateAndMatchesItself) {
+  const Json r = Eval(kTask + "/initial_program.cu");
+  ASSERT_EQ(r["valid"], true) << r.dump(2);
+  EXPECT_EQ(r["stages_run"], 2);
+  const double score = r["combined_score"];
+  EXPECT_GT(score, 0.9) << "the seed timed against itself";
+  EXPECT_LT(score, 1.1);
+  EXPECT_GT(r["metrics"]["sol_fraction"].get<double>(), 0.05);
+  EXPECT_LE(r["metrics"]["sol_fraction"].get<double>(), 1.25);
+  EXPECT_GT(r["metrics"]["copy_gbps"].get<double>(), 500);
+  EXPECT_GT(r["metrics"]["registers"].get<int>(), 8);  // stage 1's, merged
+  EXPECT_TRUE(r["hidden_metrics"].contains("heldout_speedup"));
+  EXPECT_NE(r["artifacts"]["shapes"].get<std::string>().find("qwen25_7b_r2048 (held out)"),
+            std::string::npos);
+  std::printf("seed: %s\n", r.dump().c_str());
+}
+
+struct Cheat {
+  const char* file;
+  const char* reason;  // a part of the rejection's reason
+};
+
+class KernelKitRedTeamTest : public KernelKitGpuTest,
+                             public ::testing::WithParamInterface<Cheat> {};
+
+TEST_P(KernelKitRedTeamTest, IsRejectedWithItsReason) {
+  const Json r = Eval(kRedTeam + GetParam().file);
+  ASSERT_EQ(r["valid"], false) << r.dump(2);
+  EXPECT_EQ(r["failure"], "invalid") << r.dump(2);
+  const std::string reason = r["reason"];
+  EXPECT_NE(reason.find(GetParam().reason), std::string::npos) << reason;
+  std::printf("%s: %s\n", GetParam().file, reason.c_str());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cheats, KernelKitRedTeamTest,
+    ::testing::Values(
+        Cheat{"only_when_checked.cu", "the output after the timed launches is wrong"},
+        Cheat{"cache_by_pointer.cu", "re-check with fresh inputs at the same addresses"},
+        Cheat{"side_stream.cu", "timing: "},
+        Cheat{"host_thread.cu", "host thread(s) running"},
+        Cheat{"writes_past_the_end.cu", "wrote outside its tensors: past the end of y"},
+        Cheat{"writes_its_input.cu", "changed its input x"},
+        Cheat{"wrong_on_odd_rows.cu", "shape odd_r1000 (held out): y: "},
+        Cheat{"nan_output.cu", "(1 NaN or Inf"}),
+    [](const ::testing::TestParamInfo<Cheat>& param) {
+      std::string name = param.param.file;
+      return name.substr(0, name.find('.'));
+    });
+
+TEST_F(KernelKitGpuTest, AForgedLinePrintedByTheCandidateIsNotTheAnswer) {
+  const Json r = Eval(kRedTeam + "prints_a_forged_answer.cu");
+  ASSERT_EQ(r["valid"], true) << r.dump(2);  // it does the work: the seed's
+  EXPECT_LT(r["combined_score"].get<double>(), 1.5);
+}
+
+TEST_F(KernelKitGpuTest, AHangIsReportedAndTheNextEvaluationOnThatGpuIsUnaffected) {
+  const Json hung = Eval(kRedTeam + "hangs.cu");
+  ASSERT_EQ(hung["valid"], false) << hung.dump(2);
+  EXPECT_NE(hung["reason"].get<std::string>().find("did not finish within"), std::string::npos)
+      << hung["reason"];
+  const Json next = Eval(kTask + "/initial_program.cu");
+  EXPECT_EQ(next["valid"], true) << next.dump(2);
+}
+
+}  // namespace
+}  // namespace kevolve
