@@ -21,6 +21,8 @@ namespace {
 
 using gemm::score::Format;
 
+constexpr std::string_view kLinkPrefix = "link: ";  // BuildReport::errors of a failed link
+
 std::string Demangle(const std::string& name) {
   int status = 0;
   char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
@@ -196,11 +198,16 @@ std::string SummarizeSass(std::string_view sass, size_t top) {
 std::string FirstCompileErrors(std::string_view log, size_t max_lines) {
   const std::vector<std::string> lines = SplitLines(log);
   std::vector<std::string> picked;
+  // The compiler says "error"; the linker says what it could not resolve or resolved twice.
+  const auto is_error = [](const std::string& line) {
+    return line.find("error") != std::string::npos ||
+           line.find("undefined reference") != std::string::npos ||
+           line.find("multiple definition") != std::string::npos;
+  };
   for (size_t i = 0; i < lines.size() && picked.size() < max_lines; ++i) {
-    if (lines[i].find("error") == std::string::npos) continue;
+    if (!is_error(lines[i])) continue;
     picked.push_back(lines[i]);
-    if (i + 1 < lines.size() && picked.size() < max_lines &&
-        lines[i + 1].find("error") == std::string::npos) {
+    if (i + 1 < lines.size() && picked.size() < max_lines && !is_error(lines[i + 1])) {
       picked.push_back(lines[++i]);
     }
   }
@@ -287,7 +294,7 @@ Result<BuildReport> Build(const BuildJob& job) {
     KEVOLVE_ASSIGN_OR_RETURN(const int status, RunFresh(link, log));
     if (status != 0) {
       // A candidate that defines a symbol the harness or the kit also defines fails here.
-      report.errors = "link: " + FirstCompileErrors(ReadOrEmpty(log), 20);
+      report.errors = std::string(kLinkPrefix) + FirstCompileErrors(ReadOrEmpty(log), 20);
     }
   }
   report.compiled = report.errors.empty();
@@ -319,12 +326,15 @@ std::string BuildAnswer(const BuildReport& r) {
       "\"compile_seconds\": %.3f, \"compile_cache_hits\": %d}",
       registers, spills, smem, stack, r.seconds, r.cache_hits);
   if (!r.compiled) {
+    const bool link = StartsWith(r.errors, kLinkPrefix);
     const std::string who = r.harness_failed ? "the task's harness or the kit does not compile "
                                                "(not the candidate's fault): "
+                            : link           ? "does not link: "
                                              : "does not compile: ";
+    const std::string errors = link ? r.errors.substr(kLinkPrefix.size()) : r.errors;
     return "{\"protocol\": 1, \"valid\": false, \"metrics\": " + metrics +
-           ", \"artifacts\": {\"feedback\": " + JsonString(who + r.errors) +
-           ", \"compile_errors\": " + JsonString(r.errors) + "}}\n";
+           ", \"artifacts\": {\"feedback\": " + JsonString(who + errors) +
+           ", \"compile_errors\": " + JsonString(errors) + "}}\n";
   }
   return "{\"protocol\": 1, \"valid\": true, \"combined_score\": 0, \"metrics\": " + metrics +
          Format(", \"features\": {\"registers\": %d}", registers) +

@@ -83,9 +83,14 @@ TEST(KernelBuildTest, CompileErrorsKeepTheErrorLinesAndTheCodeUnderThem) {
             "program.cu(12): error: identifier \"kThread\" is undefined\n"
             "    RmsNormKernel<kThread><<<a.rows, 128>>>(a);\n"
             "program.cu(20): error: expected a \";\"\n");
-  // No line says "error" (a linker's own words, say): the head of the log.
-  EXPECT_EQ(FirstCompileErrors("undefined reference to `RmsNorm'\nld returned 1\n", 1),
-            "undefined reference to `RmsNorm'\n");
+  // The linker's own words count too.
+  EXPECT_EQ(FirstCompileErrors("/usr/bin/ld: a.o: in function `main':\n"
+                               "k.cu:(.text+0x0): multiple definition of `main'\n"
+                               "collect2: error: ld returned 1 exit status\n", 5),
+            "k.cu:(.text+0x0): multiple definition of `main'\n"
+            "collect2: error: ld returned 1 exit status\n");
+  // No line says what went wrong: the head of the log.
+  EXPECT_EQ(FirstCompileErrors("nvcc fatal\nsomething\n", 1), "nvcc fatal\n");
 }
 
 TEST(KernelBuildTest, ArchBecomesOneGencodeFlag) {
@@ -103,6 +108,11 @@ TEST(KernelBuildTest, AnswerOfAFailedBuildSaysWhoseFaultItIs) {
   r.errors = "program.cu(1): error: nope\n";
   EXPECT_NE(BuildAnswer(r).find("\"valid\": false"), std::string::npos);
   EXPECT_NE(BuildAnswer(r).find("does not compile: program.cu(1): error: nope"), std::string::npos);
+  BuildReport link;
+  link.errors = "link: k.cu: multiple definition of `main'\n";
+  EXPECT_NE(BuildAnswer(link).find("\"feedback\": \"does not link: k.cu: multiple definition"),
+            std::string::npos)
+      << BuildAnswer(link);
   r.harness_failed = true;
   EXPECT_NE(BuildAnswer(r).find("not the candidate's fault"), std::string::npos);
   BuildReport ok;

@@ -28,6 +28,9 @@ std::string FindNvcc() {
 
 class KernelKitCliTest : public ::testing::Test {
  protected:
+  // One cache for the suite: the harness and the kit are compiled once, as in a run.
+  static void SetUpTestSuite() { cache_ = *MakeTempDir(::testing::TempDir(), "kernel-kit-cache-"); }
+  static void TearDownTestSuite() { (void)RemoveTree(cache_); }
   void SetUp() override {
     nvcc_ = FindNvcc();
     if (nvcc_.empty()) GTEST_SKIP() << "no nvcc here: the CUDA toolkit is not installed";
@@ -42,7 +45,7 @@ class KernelKitCliTest : public ::testing::Test {
     EXPECT_TRUE(MakeDirs(dir).ok());
     const auto r = RunCommand({kTool, "build", "--candidate", candidate, "--harness",
                                kTask + "/harness.cu", "--include", kTask, "--out", dir + "/bench",
-                               "--workdir", dir, "--nvcc", nvcc_, "--cache", work_ + "/cache"});
+                               "--workdir", dir, "--nvcc", nvcc_, "--cache", cache_});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto answer = ParseJson(r.out);
     EXPECT_TRUE(answer.ok()) << r.out;
@@ -54,6 +57,7 @@ class KernelKitCliTest : public ::testing::Test {
     return path;
   }
   std::string nvcc_, work_;
+  static inline std::string cache_;
 };
 
 TEST_F(KernelKitCliTest, TheSeedBuildsWithItsEvidenceAndASecondBuildComesFromTheCache) {
@@ -62,13 +66,14 @@ TEST_F(KernelKitCliTest, TheSeedBuildsWithItsEvidenceAndASecondBuildComesFromThe
   EXPECT_EQ(first["combined_score"], 0);
   EXPECT_GT(first["metrics"]["registers"].get<int>(), 8);
   EXPECT_EQ(first["metrics"]["spill_bytes"], 0);
-  EXPECT_EQ(first["metrics"]["compile_cache_hits"], 0);
+  // The candidate's object is new; the harness and the kit may come from an earlier test.
+  EXPECT_LT(first["metrics"]["compile_cache_hits"].get<int>(), 3);
   EXPECT_EQ(first["features"]["registers"], first["metrics"]["registers"]);
   const std::string ptxas = first["artifacts"]["ptxas"];
   EXPECT_NE(ptxas.find("RmsNormKernel<128, 1, 0>(RmsNormArgs): "), std::string::npos) << ptxas;
   EXPECT_EQ(access((work_ + "/seed/bench").c_str(), X_OK), 0);
 
-  const Json again = Build(kTask + "/initial_program.cu", "again");
+  const Json again = Build(kTask + "/initial_program.cu", "again");  // nothing compiled
   ASSERT_EQ(again["valid"], true);
   EXPECT_EQ(again["metrics"]["compile_cache_hits"], 3);
   EXPECT_EQ(again["metrics"]["registers"], first["metrics"]["registers"]);
@@ -91,8 +96,8 @@ TEST_F(KernelKitCliTest, ACandidateThatDefinesWhatTheKitDefinesFailsToLink) {
   const Json answer = Build(WriteCandidate("main.cu", code), "main");
   EXPECT_EQ(answer["valid"], false);
   const std::string feedback = answer["artifacts"]["feedback"];
-  EXPECT_NE(feedback.find("link: "), std::string::npos) << feedback;
-  EXPECT_NE(feedback.find("main"), std::string::npos) << feedback;
+  EXPECT_EQ(feedback.rfind("does not link: ", 0), 0u) << feedback;
+  EXPECT_NE(feedback.find("multiple definition of `main'"), std::string::npos) << feedback;
 }
 
 TEST_F(KernelKitCliTest, BadCommandLinesSayWhatIsWrong) {
