@@ -20,6 +20,8 @@
 #include <cuda_runtime.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -103,17 +105,10 @@ struct Answer {
   std::vector<double> samples;
 };
 
-// Where the answer goes: the original stdout, kept on a private descriptor once main starts;
-// from then on, what anything else prints to stdout (the candidate's host code, say) goes to
-// stderr and cannot be mistaken for the answer.
+// Where the answer goes: a pipe to the supervising parent (RunSupervised), which alone writes
+// to the real stdout. What anything else prints to stdout (the candidate's host code, say) goes
+// to stderr and cannot be mistaken for the answer.
 int g_answer_fd = 1;
-
-void KeepStdoutForTheAnswer() {
-  std::fflush(stdout);
-  const int fd = fcntl(1, F_DUPFD_CLOEXEC, 10);
-  if (fd < 0 || dup2(2, 1) < 0) return;  // then the answer goes to stdout as it is
-  g_answer_fd = fd;
-}
 
 [[noreturn]] void Finish(Answer& a, bool valid, double score, const std::string& feedback,
                          int exit_code) {
@@ -709,7 +704,6 @@ double Geomean(const std::vector<double>& v) {
 }
 
 int Main(int argc, char** argv) {
-  KeepStdoutForTheAnswer();
   const Options o = ParseArgs(argc, argv);
   Answer& answer = TheAnswer();
   if (TheProblem() == nullptr) UsageFailure("the harness registers no problem (KEVOLVE_KIT_PROBLEM)");
@@ -824,7 +818,69 @@ int Main(int argc, char** argv) {
   Finish(answer, true, score, "", 0);
 }
 
+std::string SignalName(int sig) {
+  const char* name = sigabbrev_np(sig);
+  return name != nullptr ? std::string("SIG") + name : "signal " + std::to_string(sig);
+}
+
+// The GPU work runs in a child; this process (which never touches CUDA) relays the child's
+// answer to stdout and returns at once. Two things need the split:
+//   - a kernel that never finishes: the child reports it and exits, but its exit waits on the
+//     driver to tear the context down, which a spinning kernel can hold for a long time; the
+//     parent kills it and returns, so the evaluation ends with the child's reason (kevolve's
+//     sandbox kills what the parent leaves);
+//   - a child that dies (a segfault in the candidate's host code): the parent still answers,
+//     naming the signal, instead of a bare crash.
+int RunSupervised(int argc, char** argv) {
+  std::fflush(stdout);
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return Main(argc, argv);  // unsupervised, as before
+  const pid_t child = fork();
+  if (child < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return Main(argc, argv);
+  }
+  if (child == 0) {
+    close(fds[0]);
+    g_answer_fd = fds[1];
+    dup2(2, 1);
+    return Main(argc, argv);
+  }
+  close(fds[1]);
+  std::string answer;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = read(fds[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    answer.append(buf, static_cast<size_t>(n));
+    if (!answer.empty() && answer.back() == '\n') break;  // the answer is one line
+  }
+  // The child exits right after its answer; give it a moment, then stop waiting for it.
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 200 && !exited; ++i) {
+    exited = waitpid(child, &status, WNOHANG) == child;
+    if (!exited) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!exited) kill(child, SIGKILL);
+  if (!answer.empty()) {
+    std::fwrite(answer.data(), 1, answer.size(), stdout);
+    std::fflush(stdout);
+    return exited && WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+  }
+  if (!exited) waitpid(child, &status, 0);
+  const std::string why = WIFSIGNALED(status)
+      ? "the kernel program was killed by " + SignalName(WTERMSIG(status)) +
+            " before it answered (the candidate's host code, or a fault in its kernel)"
+      : "the kernel program exited with code " + std::to_string(WEXITSTATUS(status)) +
+            " before it answered";
+  g_answer_fd = 1;
+  Reject(why);
+}
+
 }  // namespace
 }  // namespace kevolve::kit
 
-int main(int argc, char** argv) { return kevolve::kit::Main(argc, argv); }
+int main(int argc, char** argv) { return kevolve::kit::RunSupervised(argc, argv); }

@@ -229,7 +229,10 @@ Result<std::string> GencodeFlag(std::string_view arch) {
 Result<BuildReport> Build(const BuildJob& job) {
   const auto start = std::chrono::steady_clock::now();
   KEVOLVE_ASSIGN_OR_RETURN(const std::string gencode, GencodeFlag(job.arch));
-  if (!job.cache_dir.empty()) KEVOLVE_RETURN_IF_ERROR(MakeDirs(job.cache_dir));
+  // A cache that cannot be made (a sandbox that lets an evaluation write only its scratch
+  // folder) costs time, never the build.
+  std::string cache_dir = job.cache_dir;
+  if (!cache_dir.empty() && !MakeDirs(cache_dir).ok()) cache_dir.clear();
   std::vector<std::string> common = {job.nvcc, "-std=c++20", "-O3", gencode, "-lineinfo",
                                      "-I" + job.kit_dir};
   for (const std::string& dir : job.include_dirs) common.push_back("-I" + dir);
@@ -274,7 +277,7 @@ Result<BuildReport> Build(const BuildJob& job) {
                                    make(job.kit_dir + "/kit_runtime.cu", "kit_runtime", false, kit_code)};
   {
     std::vector<std::thread> threads;
-    for (Compile& c : compiles) threads.emplace_back([&c, &job] { RunCompile(c, job.cache_dir); });
+    for (Compile& c : compiles) threads.emplace_back([&c, &cache_dir] { RunCompile(c, cache_dir); });
     for (std::thread& t : threads) t.join();
   }
   BuildReport report;

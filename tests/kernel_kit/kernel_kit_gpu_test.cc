@@ -82,7 +82,8 @@ INSTANTIATE_TEST_SUITE_P(
         Cheat{"writes_past_the_end.cu", "wrote outside its tensors: past the end of y"},
         Cheat{"writes_its_input.cu", "changed its input x"},
         Cheat{"wrong_on_odd_rows.cu", "shape odd_r1000 (held out): y: "},
-        Cheat{"nan_output.cu", "(1 NaN or Inf"}),
+        Cheat{"nan_output.cu", "(1 NaN or Inf"},
+        Cheat{"segfaults.cu", "the kernel program was killed by SIGSEGV before it answered"}),
     [](const ::testing::TestParamInfo<Cheat>& param) {
       std::string name = param.param.file;
       return name.substr(0, name.find('.'));
