@@ -658,34 +658,45 @@ std::string TimeShape(const Problem& p, const Shape& s, TensorSet& t, const Refe
     return "the output after the timed launches is wrong (work done only when checked?): " + wrong;
   }
 
-  // The host clock around launches and a device-wide wait: work queued on another stream or
-  // done by a host thread shows here, not in the events.
+  // The host clock around a batch of launches and a device-wide wait, against the events
+  // around the same batch on the timed stream: work queued on another stream or done by a host
+  // thread after the launch returns shows in the first, not in the second. The host clock only
+  // ever runs long (a descheduled thread, compiles busy on every core), so the batch is tried
+  // up to three times and the smallest excess counts.
   const int host_launches = 10;
-  Must(cudaDeviceSynchronize(), "sync");
-  const auto h0 = std::chrono::steady_clock::now();
-  for (int k = 0; k < host_launches; ++k) {
-    FlushL2(d, stream);
-    if (const cudaError_t e = p.Launch(s, t.tensors(), stream); e != cudaSuccess) {
-      return "the launch returned " + CudaText(e);
+  double excess_us = 1e30, event_batch_us = 0;
+  for (int attempt = 0; attempt < 3 && excess_us > 0; ++attempt) {
+    Must(cudaDeviceSynchronize(), "sync");
+    const auto h0 = std::chrono::steady_clock::now();
+    Must(cudaEventRecord(e0, stream), "event");
+    for (int k = 0; k < host_launches; ++k) {
+      FlushL2(d, stream);
+      if (const cudaError_t e = p.Launch(s, t.tensors(), stream); e != cudaSuccess) {
+        return "the launch returned " + CudaText(e);
+      }
+    }
+    Must(cudaEventRecord(e1, stream), "event");
+    if (std::string waited = WaitForDevice(stream); !waited.empty()) return "the kernel " + waited;
+    const double host_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - h0).count();
+    float ms = 0;
+    Must(cudaEventElapsedTime(&ms, e0, e1), "event");
+    if (host_us - ms * 1e3 < excess_us) {
+      excess_us = host_us - ms * 1e3;
+      event_batch_us = ms * 1e3;
     }
   }
-  if (std::string waited = WaitForDevice(stream); !waited.empty()) return "the kernel " + waited;
-  const double host_total_us =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - h0).count();
-  // What the flushes cost, measured the same way, is not the candidate's.
-  const auto f0 = std::chrono::steady_clock::now();
-  for (int k = 0; k < host_launches; ++k) FlushL2(d, stream);
-  Must(cudaDeviceSynchronize(), "sync");
-  const double flush_us =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - f0).count();
-  times->host_us = std::max(0.0, host_total_us - flush_us) / host_launches;
+  times->host_us = (event_batch_us + excess_us) / host_launches;
   cudaEventDestroy(e0);
   cudaEventDestroy(e1);
 
   const double median_us = Median(times->candidate_us);
-  if (times->host_us > 2.0 * median_us + 50.0) {
-    return "by the host clock a launch takes " + Num(times->host_us) + " us, by the events " +
-           Num(median_us) + " us: work outside the timed stream (another stream or a host thread)";
+  // Launching and waiting cost tens of microseconds a batch; a kernel's own work elsewhere
+  // costs its whole time, ten times over.
+  if (excess_us > std::max(500.0, 0.5 * event_batch_us)) {
+    return "10 launches took " + Num(event_batch_us + excess_us) + " us by the host clock but " +
+           Num(event_batch_us) + " us by the events on the timed stream (3 tries, the closest): "
+           "work outside the timed stream (another stream or a host thread)";
   }
   const double sol_us = p.MinBytes(s) / (d.copy_gbps * 1e3);
   if (median_us < 0.8 * sol_us) {

@@ -84,23 +84,24 @@ std::string CachePath(const std::string& dir, const std::string& key, const char
   return dir + "/" + key + ext;
 }
 
-// Takes the object (and its log) from the cache when there; otherwise compiles and, on
-// success, stores both (written under a temporary name and renamed, so a reader never sees
-// half an entry).
-void RunCompile(Compile& c, const std::string& cache_dir) {
-  if (!cache_dir.empty() && !c.key.empty()) {
-    const std::string cached = CachePath(cache_dir, c.key, ".o");
-    if (auto bytes = ReadFile(cached); bytes.ok()) {
-      if (WriteFileAtomic(c.object, *bytes).ok() &&
-          WriteFileAtomic(c.log, ReadOrEmpty(CachePath(cache_dir, c.key, ".log"))).ok()) {
-        c.from_cache = true;
-        c.status = 0;
-        return;
-      }
+// Takes the object (and its log) from a read-only cache (objects built ahead, with the
+// product) or the cache when there; otherwise compiles and, on success, stores both in the cache
+// (written under a temporary name and renamed, so a reader never sees half an entry).
+void RunCompile(Compile& c, const std::string& cache_dir, const std::vector<std::string>& read_only) {
+  std::vector<std::string> sources = read_only;
+  if (!cache_dir.empty()) sources.push_back(cache_dir);
+  for (const std::string& dir : sources) {
+    auto bytes = ReadFile(CachePath(dir, c.key, ".o"));
+    if (!bytes.ok()) continue;
+    if (WriteFileAtomic(c.object, *bytes).ok() &&
+        WriteFileAtomic(c.log, ReadOrEmpty(CachePath(dir, c.key, ".log"))).ok()) {
+      c.from_cache = true;
+      c.status = 0;
+      return;
     }
   }
   c.status = RunFresh(c.argv, c.log);
-  if (cache_dir.empty() || c.key.empty() || !c.status.ok() || *c.status != 0) return;
+  if (cache_dir.empty() || !c.status.ok() || *c.status != 0) return;
   if (auto bytes = ReadFile(c.object); bytes.ok()) {
     // A cache that cannot be written only costs time.
     (void)WriteFileAtomic(CachePath(cache_dir, c.key, ".log"), ReadOrEmpty(c.log));
@@ -226,59 +227,101 @@ Result<std::string> GencodeFlag(std::string_view arch) {
   return "-gencode=arch=compute_" + number + ",code=sm_" + number;
 }
 
+namespace {
+
+// What every compile of a job shares: nvcc, its identity (part of every key: another nvcc makes
+// other objects) and the flags.
+struct Toolchain {
+  std::vector<std::string> flags;  // nvcc and the flags every compile gets; [3] is -gencode
+  std::string identity;            // nvcc --version
+};
+
+Result<Toolchain> ToolchainFor(const BuildJob& job) {
+  KEVOLVE_ASSIGN_OR_RETURN(const std::string gencode, GencodeFlag(job.arch));
+  Toolchain t;
+  t.flags = {job.nvcc, "-std=c++20", "-O3", gencode, "-lineinfo", "-I" + job.kit_dir};
+  t.flags.insert(t.flags.end(), job.flags.begin(), job.flags.end());
+  const std::string log = job.workdir + "/nvcc-version.log";
+  KEVOLVE_ASSIGN_OR_RETURN(const int status, RunFresh({job.nvcc, "--version"}, log));
+  if (status != 0) {
+    return Status::FailedPrecondition("'" + job.nvcc + " --version' failed: " +
+                                      gemm::score::TailLines(ReadOrEmpty(log), 3));
+  }
+  t.identity = ReadOrEmpty(log);
+  return t;
+}
+
+// One compile of `source` into workdir/stem.o; `include_dirs` join the toolchain's flags, and
+// the key covers the identity, every flag, the include folders' files and `key_material`.
+Compile MakeCompile(const BuildJob& job, const Toolchain& t, const std::string& source,
+                    const std::string& stem, bool verbose,
+                    const std::vector<std::string>& include_dirs, const std::string& key_material) {
+  Compile c;
+  c.source = source;
+  c.object = job.workdir + "/" + stem + ".o";
+  c.log = job.workdir + "/" + stem + ".log";
+  c.argv = t.flags;
+  for (const std::string& dir : include_dirs) c.argv.push_back("-I" + dir);
+  if (verbose) c.argv.insert(c.argv.end(), {"-Xptxas", "-v"});
+  std::string flags_text;
+  for (const std::string& a : c.argv) flags_text += a + " ";
+  c.argv.insert(c.argv.end(), {"-c", source, "-o", c.object});
+  c.key = stem + "-" +
+          Hex64(Fnv1a64(t.identity + flags_text + IncludedFilesDigest(include_dirs) + key_material));
+  return c;
+}
+
+Result<std::string> KitCode(const std::string& kit_dir) {
+  std::string kit_code;
+  for (const char* name : {"kevolve_kit.h", "kit_device.cuh", "kit_runtime.cu"}) {
+    KEVOLVE_ASSIGN_OR_RETURN(const std::string text, ReadFile(kit_dir + "/" + name));
+    kit_code += text;
+  }
+  return kit_code;
+}
+
+// The kit runtime needs no task file: one object serves every task, so it can be built ahead.
+Compile MakeRuntimeCompile(const BuildJob& job, const Toolchain& t, const std::string& kit_code) {
+  return MakeCompile(job, t, job.kit_dir + "/kit_runtime.cu", "kit_runtime", false, {}, kit_code);
+}
+
+}  // namespace
+
+Result<std::string> PrebuildRuntime(const BuildJob& job, const std::string& out_dir) {
+  KEVOLVE_ASSIGN_OR_RETURN(const Toolchain t, ToolchainFor(job));
+  KEVOLVE_ASSIGN_OR_RETURN(const std::string kit_code, KitCode(job.kit_dir));
+  KEVOLVE_RETURN_IF_ERROR(MakeDirs(out_dir));
+  Compile c = MakeRuntimeCompile(job, t, kit_code);
+  RunCompile(c, out_dir, {});
+  if (!c.status.ok()) return c.status.status();
+  if (*c.status != 0) {
+    return Status::FailedPrecondition("the kit runtime does not compile: " +
+                                      FirstCompileErrors(ReadOrEmpty(c.log), 20));
+  }
+  return out_dir + "/" + c.key + ".o";
+}
+
 Result<BuildReport> Build(const BuildJob& job) {
   const auto start = std::chrono::steady_clock::now();
-  KEVOLVE_ASSIGN_OR_RETURN(const std::string gencode, GencodeFlag(job.arch));
+  KEVOLVE_ASSIGN_OR_RETURN(const Toolchain t, ToolchainFor(job));
   // A cache that cannot be made (a sandbox that lets an evaluation write only its scratch
   // folder) costs time, never the build.
   std::string cache_dir = job.cache_dir;
   if (!cache_dir.empty() && !MakeDirs(cache_dir).ok()) cache_dir.clear();
-  std::vector<std::string> common = {job.nvcc, "-std=c++20", "-O3", gencode, "-lineinfo",
-                                     "-I" + job.kit_dir};
-  for (const std::string& dir : job.include_dirs) common.push_back("-I" + dir);
-  common.insert(common.end(), job.flags.begin(), job.flags.end());
-
-  // The compiler's identity is part of every key: another nvcc makes other objects.
-  std::string nvcc_identity;
-  {
-    const std::string log = job.workdir + "/nvcc-version.log";
-    KEVOLVE_ASSIGN_OR_RETURN(const int status, RunFresh({job.nvcc, "--version"}, log));
-    if (status != 0) {
-      return Status::FailedPrecondition("'" + job.nvcc + " --version' failed: " +
-                                        gemm::score::TailLines(ReadOrEmpty(log), 3));
-    }
-    nvcc_identity = ReadOrEmpty(log);
-  }
-  std::string flags_text;
-  for (const std::string& a : common) flags_text += a + " ";
-  const std::string context = nvcc_identity + flags_text + IncludedFilesDigest(job.include_dirs);
-
-  const auto make = [&](const std::string& source, const std::string& stem, bool verbose,
-                        const std::string& key_material) {
-    Compile c;
-    c.source = source;
-    c.object = job.workdir + "/" + stem + ".o";
-    c.log = job.workdir + "/" + stem + ".log";
-    c.argv = common;
-    if (verbose) c.argv.insert(c.argv.end(), {"-Xptxas", "-v"});
-    c.argv.insert(c.argv.end(), {"-c", source, "-o", c.object});
-    c.key = stem + "-" + Hex64(Fnv1a64(context + (verbose ? "v" : "") + key_material));
-    return c;
-  };
   KEVOLVE_ASSIGN_OR_RETURN(const std::string candidate_code, ReadFile(job.candidate));
   KEVOLVE_ASSIGN_OR_RETURN(const std::string harness_code, ReadFile(job.harness));
-  std::string kit_code;
-  for (const char* name : {"kevolve_kit.h", "kit_device.cuh", "kit_runtime.cu"}) {
-    KEVOLVE_ASSIGN_OR_RETURN(const std::string text, ReadFile(job.kit_dir + "/" + name));
-    kit_code += text;
-  }
-  std::vector<Compile> compiles = {make(job.candidate, "candidate", true, candidate_code),
-                                   make(job.harness, "harness", false, harness_code + kit_code),
-                                   make(job.kit_dir + "/kit_runtime.cu", "kit_runtime", false, kit_code)};
+  KEVOLVE_ASSIGN_OR_RETURN(const std::string kit_code, KitCode(job.kit_dir));
+  std::vector<Compile> compiles = {
+      MakeCompile(job, t, job.candidate, "candidate", true, job.include_dirs, candidate_code),
+      MakeCompile(job, t, job.harness, "harness", false, job.include_dirs, harness_code + kit_code),
+      MakeRuntimeCompile(job, t, kit_code)};
+  const std::vector<std::string> read_only = {job.kit_dir + "/prebuilt"};
   {
     std::vector<std::thread> threads;
-    for (Compile& c : compiles) threads.emplace_back([&c, &cache_dir] { RunCompile(c, cache_dir); });
-    for (std::thread& t : threads) t.join();
+    for (Compile& c : compiles) {
+      threads.emplace_back([&c, &cache_dir, &read_only] { RunCompile(c, cache_dir, read_only); });
+    }
+    for (std::thread& thread : threads) thread.join();
   }
   BuildReport report;
   for (size_t i = 0; i < compiles.size(); ++i) {
@@ -292,7 +335,7 @@ Result<BuildReport> Build(const BuildJob& job) {
   }
   if (report.errors.empty()) {
     const std::string log = job.workdir + "/link.log";
-    std::vector<std::string> link = {job.nvcc, gencode, "-o", job.out};
+    std::vector<std::string> link = {job.nvcc, t.flags[3], "-o", job.out};
     for (const Compile& c : compiles) link.push_back(c.object);
     KEVOLVE_ASSIGN_OR_RETURN(const int status, RunFresh(link, log));
     if (status != 0) {

@@ -68,10 +68,16 @@ struct BuildReport {
   int cache_hits = 0;                // objects taken from the cache (0..3)
 };
 
-// Compiles the three objects (at once, each from the cache when there), links them into
-// job.out and summarizes the candidate. A compile error is an OK Result with compiled = false;
+// Compiles the three objects (at once, each from `<kit_dir>/prebuilt` or the cache when there),
+// links them into job.out and summarizes the candidate. A compile error is an OK Result with compiled = false;
 // Internal when nvcc or cuobjdump cannot be started or a file cannot be written.
 Result<BuildReport> Build(const BuildJob& job);
+
+// Compiles the kit runtime alone (it depends on no task) into `out_dir` under the name a build
+// looks for in `<kit_dir>/prebuilt`: the main build runs this where nvcc is installed, so an
+// evaluation compiles the candidate and the harness only. Returns the object's path;
+// FailedPrecondition when the runtime does not compile, Internal when nvcc cannot start.
+Result<std::string> PrebuildRuntime(const BuildJob& job, const std::string& out_dir);
 
 // The protocol-1 answer of a build (docs/protocol.md): valid with score 0 and the evidence as
 // metrics, features (registers) and artifacts; invalid with the first errors as feedback.

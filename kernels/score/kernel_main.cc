@@ -6,6 +6,9 @@
 //     Compiles the candidate, the harness and the kit runtime, links them into --out, and prints
 //     the protocol-1 answer of the build (ptxas figures, SASS summary; compile errors when it
 //     fails). Then run `--out --shapes SUITE` on the GPU for the check and the times.
+//   kevolve-kernel prebuild --out DIR [--arch] [--nvcc] [--flags] [--kit]
+//     Compiles the kit runtime ahead into DIR (the main build does it into kernel-kit/prebuilt
+//     where nvcc is installed), so that builds compile only the candidate and the harness.
 // Exit status: 0 with an answer printed (valid or not), 2 for a bad command line, 3 when nvcc
 // cannot be started or a file cannot be written (an invalid answer is printed too).
 #include <sys/stat.h>
@@ -69,19 +72,59 @@ int Failed(const std::string& why, int code) {
   return code;
 }
 
+// The flags of the toolchain, shared by build and prebuild.
+std::vector<FlagSpec> ToolchainSpecs() {
+  return {
+      {"arch", EnvOr("KEVOLVE_KIT_ARCH", "sm_90a"), "GPU architecture (env KEVOLVE_KIT_ARCH)"},
+      {"nvcc", EnvOr("KEVOLVE_KIT_NVCC", DefaultNvcc()), "nvcc to use (env KEVOLVE_KIT_NVCC)"},
+      {"flags", EnvOr("KEVOLVE_KIT_FLAGS", ""), "extra nvcc flags, space-separated (env KEVOLVE_KIT_FLAGS)"},
+      {"kit", EnvOr("KEVOLVE_KIT_DIR", SelfDir() + "/kernel-kit"), "the kit's sources (env KEVOLVE_KIT_DIR)"},
+      {"workdir", ".", "objects and logs go here"},
+  };
+}
+
+void SetToolchain(const Flags& flags, BuildJob& job) {
+  job.arch = flags.Get("arch");
+  job.nvcc = flags.Get("nvcc");
+  const std::string nvcc_dir = job.nvcc.substr(0, job.nvcc.find_last_of('/') + 1);
+  job.cuobjdump = nvcc_dir.empty() ? "cuobjdump" : nvcc_dir + "cuobjdump";
+  job.flags = SplitOn(flags.Get("flags"), ' ');
+  job.kit_dir = AbsolutePath(flags.Get("kit"));
+  job.workdir = AbsolutePath(flags.Get("workdir"));
+}
+
+// kevolve-kernel prebuild --out DIR: the kit runtime compiled ahead (kernel_build.h).
+int PrebuildCommand(const std::vector<std::string>& args) {
+  std::vector<FlagSpec> specs = ToolchainSpecs();
+  specs.push_back({"out", "", "the folder of prebuilt objects (the build looks in KIT/prebuilt)"});
+  auto flags = Flags::Parse(args, specs);
+  std::string why = flags.ok() ? "" : flags.status().message();
+  if (why.empty() && flags->Get("out").empty()) why = "--out is required";
+  if (!why.empty()) {
+    std::fprintf(stderr, "prebuild: %s\nusage: kevolve-kernel prebuild FLAGS\n%s", why.c_str(),
+                 gemm::bench::FlagHelp(specs).c_str());
+    return 2;
+  }
+  BuildJob job;
+  SetToolchain(*flags, job);
+  auto object = PrebuildRuntime(job, AbsolutePath(flags->Get("out")));
+  if (!object.ok()) {
+    std::fprintf(stderr, "kevolve-kernel prebuild: %s\n", object.status().message().c_str());
+    return 3;
+  }
+  std::printf("%s\n", object->c_str());
+  return 0;
+}
+
 int BuildCommand(const std::vector<std::string>& args) {
-  const std::vector<FlagSpec> specs = {
+  std::vector<FlagSpec> specs = {
       {"candidate", "", "the candidate's .cu"},
       {"harness", "", "the task's harness .cu (implements kevolve::kit::Problem)"},
       {"out", "", "the program to write"},
       {"include", "", "folders for #include, comma-separated (the task folder)"},
-      {"arch", EnvOr("KEVOLVE_KIT_ARCH", "sm_90a"), "GPU architecture (env KEVOLVE_KIT_ARCH)"},
-      {"nvcc", EnvOr("KEVOLVE_KIT_NVCC", DefaultNvcc()), "nvcc to use (env KEVOLVE_KIT_NVCC)"},
-      {"flags", EnvOr("KEVOLVE_KIT_FLAGS", ""), "extra nvcc flags, space-separated (env KEVOLVE_KIT_FLAGS)"},
       {"cache", EnvOr("KEVOLVE_KIT_CACHE", ""), "compiled-object cache folder; empty = none (env KEVOLVE_KIT_CACHE)"},
-      {"kit", EnvOr("KEVOLVE_KIT_DIR", SelfDir() + "/kernel-kit"), "the kit's sources (env KEVOLVE_KIT_DIR)"},
-      {"workdir", ".", "objects and logs go here"},
   };
+  for (const FlagSpec& spec : ToolchainSpecs()) specs.push_back(spec);
   auto flags = Flags::Parse(args, specs);
   std::string why = flags.ok() ? "" : flags.status().message();
   for (const char* name : {"candidate", "harness", "out"}) {
@@ -99,18 +142,12 @@ int BuildCommand(const std::vector<std::string>& args) {
   for (const std::string& dir : SplitOn(flags->Get("include"), ',')) {
     job.include_dirs.push_back(AbsolutePath(dir));
   }
-  job.arch = flags->Get("arch");
-  job.nvcc = flags->Get("nvcc");
-  const std::string nvcc_dir = job.nvcc.substr(0, job.nvcc.find_last_of('/') + 1);
-  job.cuobjdump = nvcc_dir.empty() ? "cuobjdump" : nvcc_dir + "cuobjdump";
-  job.flags = SplitOn(flags->Get("flags"), ' ');
+  SetToolchain(*flags, job);
   // One cache folder per uid: evaluations running as different uids (process mode's worker
   // slots) never write into each other's objects.
   job.cache_dir = flags->Get("cache").empty()
                       ? ""
                       : AbsolutePath(flags->Get("cache")) + "/uid-" + std::to_string(getuid());
-  job.kit_dir = AbsolutePath(flags->Get("kit"));
-  job.workdir = AbsolutePath(flags->Get("workdir"));
   if (!job.cache_dir.empty()) {
     // The shared parent is open to every uid (sticky, like /tmp), each uid's folder its own.
     const std::string parent = job.cache_dir.substr(0, job.cache_dir.find_last_of('/'));
@@ -136,8 +173,12 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "build") {
     return kevolve::kit::BuildCommand({args.begin() + 1, args.end()});
   }
+  if (!args.empty() && args[0] == "prebuild") {
+    return kevolve::kit::PrebuildCommand({args.begin() + 1, args.end()});
+  }
   std::fprintf(stderr,
                "usage: kevolve-kernel build --candidate FILE --harness FILE --out FILE [FLAGS]\n"
+               "       kevolve-kernel prebuild --out DIR [FLAGS]\n"
                "       (kevolve-kernel build --help lists the flags; docs/kernels.md)\n");
   return 2;
 }
