@@ -34,33 +34,6 @@ struct DoctorFlags {
   bool cuda_here = false;  // only print what CUDA sees in this process (the sandboxed probe)
 };
 
-// The mode `sandbox` resolves to here, and why, in one line.
-struct ModeChoice {
-  eval::SandboxMode mode = eval::SandboxMode::kProcess;
-  std::string why;
-  Status problem;  // not OK when the configured mode cannot run here
-};
-
-ModeChoice ChooseMode(const std::string& sandbox, const eval::SandboxCapabilities& caps) {
-  ModeChoice c;
-  if (sandbox == "process") {
-    c.why = "evaluator.sandbox is 'process'";
-  } else if (caps.bwrap) {
-    c.mode = eval::SandboxMode::kBwrap;
-    c.why = sandbox == "bwrap" ? "evaluator.sandbox is 'bwrap'"
-                               : "evaluator.sandbox is 'auto' and a probe run under bwrap worked";
-  } else if (sandbox == "bwrap") {
-    c.why = "evaluator.sandbox is 'bwrap'";
-    c.problem = Status::FailedPrecondition(
-        "evaluator.sandbox is 'bwrap' but bwrap cannot run "
-        "here: " +
-        caps.bwrap_problem);
-  } else {
-    c.why = "evaluator.sandbox is 'auto' and bwrap cannot run here (" + caps.bwrap_problem + ")";
-  }
-  return c;
-}
-
 const char* ModeName(eval::SandboxMode mode) {
   return mode == eval::SandboxMode::kBwrap ? "bwrap" : "process";
 }
@@ -236,7 +209,7 @@ int RunDoctor(const DoctorFlags& flags) {
   Result<Config> config = DoctorConfig(flags);
   if (!config.ok()) return Fail(config.status());
   const eval::SandboxCapabilities& caps = eval::DetectSandbox();
-  const ModeChoice choice = ChooseMode(config->evaluator.sandbox, caps);
+  const eval::SandboxChoice choice = eval::ChooseSandboxMode(config->evaluator.sandbox, caps);
   Json report{{"capabilities", caps.Describe()},
               {"uid", static_cast<int64_t>(geteuid())},
               {"mode", ModeName(choice.mode)},

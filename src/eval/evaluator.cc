@@ -136,21 +136,39 @@ Status ValidateConfig(const EvaluatorConfig& config) {
 
 }  // namespace
 
-Result<SandboxMode> ResolveSandboxMode(const std::string& name) {
-  if (name == "process") return SandboxMode::kProcess;
-  const SandboxCapabilities& caps = DetectSandbox();
-  if (name == "auto") return caps.bwrap ? SandboxMode::kBwrap : SandboxMode::kProcess;
-  if (name == "bwrap") {
-    if (!caps.bwrap) {
-      return Status::FailedPrecondition("evaluator.sandbox is 'bwrap' but bwrap cannot run here: " +
-                                        caps.bwrap_problem + " (use 'auto' or 'process')");
+SandboxChoice ChooseSandboxMode(const std::string& name, const SandboxCapabilities& caps) {
+  SandboxChoice c;
+  if (name == "process") {
+    c.why = "evaluator.sandbox is 'process'";
+  } else if (name == "auto" && caps.bwrap) {
+    c.mode = SandboxMode::kBwrap;
+    c.why = "evaluator.sandbox is 'auto' and a probe run under bwrap worked";
+  } else if (name == "auto") {
+    c.why = "evaluator.sandbox is 'auto' and bwrap cannot run here (" + caps.bwrap_problem + ")";
+  } else if (name == "bwrap") {
+    c.why = "evaluator.sandbox is 'bwrap'";
+    if (caps.bwrap) {
+      c.mode = SandboxMode::kBwrap;
+    } else {  // the mode stays process: what doctor can still look at
+      c.problem = Status::FailedPrecondition("evaluator.sandbox is 'bwrap' but bwrap cannot run here: " +
+                                             caps.bwrap_problem + " (use 'auto' or 'process')");
     }
-    return SandboxMode::kBwrap;
+  } else {
+    const std::string nearest = NearestWord(name, {"auto", "process", "bwrap"});
+    c.why = "evaluator.sandbox is '" + name + "'";
+    c.problem = Status::InvalidArgument("evaluator.sandbox: unknown mode '" + name + "'" +
+                                        (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)") +
+                                        "; one of auto, process, bwrap");
   }
-  const std::string nearest = NearestWord(name, {"auto", "process", "bwrap"});
-  return Status::InvalidArgument("evaluator.sandbox: unknown mode '" + name + "'" +
-                                 (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)") +
-                                 "; one of auto, process, bwrap");
+  return c;
+}
+
+Result<SandboxMode> ResolveSandboxMode(const std::string& name) {
+  // Naming process mode needs no probe of the machine.
+  if (name == "process") return SandboxMode::kProcess;
+  const SandboxChoice c = ChooseSandboxMode(name, DetectSandbox());
+  if (!c.problem.ok()) return c.problem;
+  return c.mode;
 }
 
 namespace {

@@ -18,9 +18,18 @@
 
 namespace kevolve::eval {
 
-// The sandbox mode evaluator.sandbox puts in force here: process, or bwrap (also for "auto"
-// where bwrap can run). Errors: InvalidArgument (unknown name, with the nearest one),
-// FailedPrecondition ("bwrap" where bwrap cannot run, saying why).
+// The sandbox mode evaluator.sandbox (`name`) puts in force on a machine with `caps`, and why,
+// in words a person reads (kevolve doctor prints them). `problem` is not OK when the mode
+// cannot run: InvalidArgument for an unknown name (with the nearest one), FailedPrecondition
+// for "bwrap" where bwrap cannot run (saying why). The one place this rule is written.
+struct SandboxChoice {
+  SandboxMode mode = SandboxMode::kProcess;
+  std::string why;
+  Status problem;
+};
+SandboxChoice ChooseSandboxMode(const std::string& name, const SandboxCapabilities& caps);
+
+// ChooseSandboxMode on this machine (DetectSandbox()), as a Result.
 Result<SandboxMode> ResolveSandboxMode(const std::string& name);
 
 struct EvaluatorOptions {

@@ -2,6 +2,7 @@
 // The red-team suite (tests/security/) runs a hostile candidate for each threat marked
 // defended, so this table cannot claim more than the suite proves.
 #include "eval/defences.h"
+#include "eval/evaluator.h"
 
 #include <gtest/gtest.h>
 
@@ -121,6 +122,35 @@ TEST(DefencesTest, NamesForPeople) {
   EXPECT_STREQ(DefenceName(Defence::kNotDefended), "NOT defended");
   EXPECT_STREQ(DefenceName(Defence::kEvaluatorsJob), "evaluator's job");
   EXPECT_STREQ(ThreatName(Threat::kForkBomb), "fork-bomb");
+}
+
+// The one rule that turns evaluator.sandbox into a mode, which runs and doctor both use.
+TEST(SandboxChoiceTest, AutoTakesBwrapWhereItRunsAndSaysWhyNotElsewhere) {
+  const SandboxChoice with = ChooseSandboxMode("auto", RootWithNamespaces());
+  EXPECT_EQ(with.mode, SandboxMode::kBwrap);
+  EXPECT_TRUE(with.problem.ok());
+  EXPECT_EQ(with.why, "evaluator.sandbox is 'auto' and a probe run under bwrap worked");
+  SandboxCapabilities no_bwrap = BareUser();
+  no_bwrap.bwrap_problem = "bwrap was not found on PATH";
+  const SandboxChoice without = ChooseSandboxMode("auto", no_bwrap);
+  EXPECT_EQ(without.mode, SandboxMode::kProcess);
+  EXPECT_TRUE(without.problem.ok());
+  EXPECT_EQ(without.why,
+            "evaluator.sandbox is 'auto' and bwrap cannot run here (bwrap was not found on PATH)");
+  EXPECT_EQ(ChooseSandboxMode("process", RootWithNamespaces()).mode, SandboxMode::kProcess);
+}
+
+TEST(SandboxChoiceTest, BwrapWhereItCannotRunAndAnUnknownNameAreProblems) {
+  SandboxCapabilities no_bwrap = BareUser();
+  no_bwrap.bwrap_problem = "user namespaces are off";
+  const SandboxChoice bwrap = ChooseSandboxMode("bwrap", no_bwrap);
+  EXPECT_EQ(bwrap.problem.code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(bwrap.problem.message().find("bwrap cannot run here: user namespaces are off"),
+            std::string::npos);
+  EXPECT_EQ(bwrap.mode, SandboxMode::kProcess);  // what doctor can still look at
+  const SandboxChoice typo = ChooseSandboxMode("bwarp", RootWithNamespaces());
+  EXPECT_EQ(typo.problem.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(typo.problem.message().find("did you mean 'bwrap'?"), std::string::npos);
 }
 
 }  // namespace
