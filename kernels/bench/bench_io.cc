@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/quantile.h"
 #include "core/text.h"
 
 namespace kevolve::gemm::bench {
@@ -145,13 +146,7 @@ Result<std::vector<PerfRow>> ParsePerfTable(std::string_view csv) {
 
 TimingStats Summarize(std::vector<double> samples) {
   std::sort(samples.begin(), samples.end());
-  const auto quantile = [&](double q) {
-    const double pos = q * static_cast<double>(samples.size() - 1);
-    const size_t lo = static_cast<size_t>(std::floor(pos));
-    const size_t hi = std::min(lo + 1, samples.size() - 1);
-    const double frac = pos - static_cast<double>(lo);
-    return samples[lo] * (1.0 - frac) + samples[hi] * frac;
-  };
+  const auto quantile = [&](double q) { return QuantileOfSorted(samples, q); };
   TimingStats s;
   s.median_us = quantile(0.5);
   s.p10_us = quantile(0.1);

@@ -4,17 +4,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/quantile.h"
+
 namespace kevolve::eval {
 namespace {
-
-// Quantile q of sorted values, linear interpolation between order statistics.
-double Quantile(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return 0;
-  const double at = q * static_cast<double>(sorted.size() - 1);
-  const size_t low = static_cast<size_t>(std::floor(at));
-  const size_t high = std::min(low + 1, sorted.size() - 1);
-  return sorted[low] + (at - static_cast<double>(low)) * (sorted[high] - sorted[low]);
-}
 
 // One-sided p-value that `better` tends to lie below `worse` (Mann-Whitney U, normal
 // approximation with tie correction and continuity correction).
@@ -58,13 +51,13 @@ Spread Summarize(std::vector<double> samples) {
   if (samples.empty()) return s;
   std::sort(samples.begin(), samples.end());
   s.runs = static_cast<int>(samples.size());
-  s.median = Quantile(samples, 0.5);
-  s.p10 = Quantile(samples, 0.1);
-  s.p90 = Quantile(samples, 0.9);
+  s.median = QuantileOfSorted(samples, 0.5);
+  s.p10 = QuantileOfSorted(samples, 0.1);
+  s.p90 = QuantileOfSorted(samples, 0.9);
   std::vector<double> deviations;
   for (double x : samples) deviations.push_back(std::fabs(x - s.median));
   std::sort(deviations.begin(), deviations.end());
-  s.mad = Quantile(deviations, 0.5);
+  s.mad = QuantileOfSorted(deviations, 0.5);
   return s;
 }
 

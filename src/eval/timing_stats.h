@@ -2,7 +2,8 @@
 // A candidate becomes the new best only when its improvement is larger than the measured noise,
 // and the number of repeats grows until the noise is small enough to tell.
 //
-// Pure functions over values, no dependencies beyond the standard library (the CUDA harness in
+// Pure functions over values, no dependencies beyond the standard library and the header-only
+// core/quantile.h (the CUDA harness in
 // kernels/bench uses them too). Thread-safe. Never throw; empty inputs give "cannot tell".
 #pragma once
 
