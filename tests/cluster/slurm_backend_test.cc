@@ -1,0 +1,350 @@
+// evaluator.backend: slurm against a real Slurm cluster on this machine (munged, slurmctld and
+// slurmd started by the fixture with a config it writes; no part of Slurm is faked), driving
+// the real kevolve binary: a run end to end and the same run as the local pool; kill -9 and
+// resume; a stage past its deadline; a hung job cancelled at its time limit; a job cancelled
+// from outside; slurmctld stopped and started again mid-run; Ctrl-C; refusals at start.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "cluster/slurm.h"
+#include "core/files.h"
+#include "core/json.h"
+#include "core/text.h"
+#include "store/store.h"
+#include "testing/command.h"
+#include "testing/slurm_cluster.h"
+
+namespace kevolve {
+namespace {
+
+using testing::CommandResult;
+using testing::KevolveBinary;
+using testing::RunCommand;
+
+const std::string kToy = std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/tasks/toy";
+
+class SlurmBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string error = cluster_.Start();
+    if (!error.empty()) GTEST_FAIL() << "the Slurm test cluster did not start: " << error;
+    out_ = cluster_.dir() + "/runs";
+  }
+  void TearDown() override { cluster_.Stop(); }
+
+  // A copy of the toy task whose evaluator first sleeps `sleep_s` seconds (before scoring),
+  // set up for the Slurm backend. `extra` is appended under evaluator: (two-space indent).
+  std::string MakeTask(const std::string& name, double sleep_s, const std::string& extra = "") {
+    const std::string dir = cluster_.dir() + "/" + name;
+    EXPECT_TRUE(MakeDirs(dir).ok());
+    chmod(dir.c_str(), 0755);
+    auto program = ReadFile(kToy + "/initial_program.py");
+    auto evaluate = ReadFile(kToy + "/evaluate");
+    EXPECT_TRUE(program.ok() && evaluate.ok());
+    std::string script = *evaluate;
+    script.insert(script.find('\n') + 1, "sleep " + std::to_string(sleep_s) + "\n");
+    EXPECT_TRUE(WriteFileAtomic(dir + "/initial_program.py", *program).ok());
+    EXPECT_TRUE(WriteFileAtomic(dir + "/evaluate", script).ok());
+    chmod((dir + "/evaluate").c_str(), 0755);
+    chmod((dir + "/initial_program.py").c_str(), 0644);
+    const std::string yaml =
+        "task:\n  initial_program: initial_program.py\n"
+        "run:\n  iterations: 10\n  seed: 7\n"
+        "evaluator:\n  command: [\"./evaluate\", \"{program}\"]\n  program_filename: program.py\n"
+        "  workers: 2\n  timeout_seconds: 10\n  backend: slurm\n"
+        "  slurm:\n    shared_dir: " + cluster_.shared_dir() + "\n    kevolve: " + KevolveBinary() +
+        "\n    poll_seconds: 0.5\n    time_margin_seconds: 30\n" + extra +
+        "database:\n  islands: 2\n  migration_interval: 20\n";
+    EXPECT_TRUE(WriteFileAtomic(dir + "/kevolve.yaml", yaml).ok());
+    chmod((dir + "/kevolve.yaml").c_str(), 0644);
+    return dir;
+  }
+
+  std::string RunDir() {
+    auto ls = RunCommand({"/bin/sh", "-c", "ls -d " + out_ + "/*/ 2>/dev/null"});
+    auto lines = SplitLines(ls.out);
+    if (lines.empty()) return "";
+    std::string d(Trim(lines[0]));
+    if (!d.empty() && d.back() == '/') d.pop_back();
+    return d;
+  }
+
+  // The run's jobs that squeue shows as queued or running (named kevolve-<run id>-<hash>).
+  std::vector<cluster::JobInfo> ActiveJobs() {
+    auto r = RunCommand({"/usr/bin/squeue", "-h", "-o", "%i %T %j"});
+    std::vector<cluster::JobInfo> jobs;
+    for (const std::string& line : SplitLines(r.out)) {
+      std::istringstream in(line);
+      cluster::JobInfo j;
+      std::string name;
+      in >> j.id >> j.state >> name;
+      if (StartsWith(name, "kevolve-") && cluster::IsActiveState(j.state)) jobs.push_back(j);
+    }
+    return jobs;
+  }
+
+  std::vector<Json> Events(const std::string& run_dir) {
+    std::vector<Json> out;
+    auto text = ReadFile(run_dir + "/events.jsonl");
+    if (!text.ok()) return out;
+    for (const std::string& line : SplitLines(*text)) {
+      auto j = ParseJson(line);
+      if (j.ok()) out.push_back(*j);
+    }
+    return out;
+  }
+
+  std::vector<Program> Programs(const std::string& run_dir) {
+    auto store = Store::Open(run_dir + "/run.db", Store::Mode::kReadOnly);
+    if (!store.ok()) return {};
+    auto programs = (*store)->LoadPrograms();
+    return programs.ok() ? *programs : std::vector<Program>{};
+  }
+
+  // Waits for `pid` to exit; its exit code, or -1 after `timeout_s`.
+  static int WaitExit(int pid, int timeout_s) {
+    for (int i = 0; i < timeout_s * 20; ++i) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
+
+  template <typename Pred>
+  static bool WaitFor(Pred pred, int timeout_s) {
+    for (int i = 0; i < timeout_s * 20; ++i) {
+      if (pred()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+
+  testing::SlurmCluster cluster_;
+  std::string out_;
+};
+
+TEST_F(SlurmBackendTest, ARunThroughSlurmIsTheSameRunAsTheLocalPool) {
+  const std::string task = MakeTask("toy", 0, "");
+  const std::vector<std::string> common = {"-n", "12", "--seed", "11", "--set",
+                                           "run.reproducible=true"};
+  auto with = [&](std::vector<std::string> argv, const std::string& out) {
+    argv.insert(argv.end(), common.begin(), common.end());
+    argv.push_back("-o");
+    argv.push_back(out);
+    return RunCommand(argv);
+  };
+  CommandResult slurm = with({KevolveBinary(), "run", task}, out_);
+  ASSERT_EQ(slurm.exit_code, 0) << slurm.err;
+  CommandResult local = with({KevolveBinary(), "run", task, "--set", "evaluator.backend=local"},
+                             cluster_.dir() + "/local");
+  ASSERT_EQ(local.exit_code, 0) << local.err;
+  const std::string run_dir = RunDir();
+  auto local_ls = RunCommand({"/bin/sh", "-c", "ls -d " + cluster_.dir() + "/local/*/"});
+  std::string local_dir(Trim(SplitLines(local_ls.out).at(0)));
+  const std::vector<Program> a = Programs(run_dir), b = Programs(local_dir);
+  ASSERT_EQ(a.size(), 13u);
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].code_hash, b[i].code_hash) << "program " << i + 1;
+    EXPECT_EQ(a[i].result.valid, b[i].result.valid) << "program " << i + 1;
+    EXPECT_DOUBLE_EQ(a[i].result.combined_score, b[i].result.combined_score) << "program " << i + 1;
+    EXPECT_EQ(a[i].result.metrics, b[i].result.metrics) << "program " << i + 1;
+  }
+  EXPECT_TRUE(ActiveJobs().empty());
+  auto status = RunCommand({KevolveBinary(), "status", run_dir});
+  EXPECT_NE(status.out.find("slurm jobs:   0 queued, 0 running, 13 finished"), std::string::npos)
+      << status.out << status.err;
+  bool probed = false;
+  for (const Json& e : Events(run_dir)) probed = probed || e["type"] == "slurm_probe";
+  EXPECT_TRUE(probed);
+}
+
+TEST_F(SlurmBackendTest, KillNineThenResumeLosesNothingAndEvaluatesNothingTwice) {
+  const std::string task = MakeTask("slow", 1.5, "");
+  const int pid = testing::StartCommand({KevolveBinary(), "run", task, "-n", "14", "-o", out_});
+  std::string run_dir;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        run_dir = RunDir();
+        return !run_dir.empty() && Programs(run_dir).size() >= 4 && ActiveJobs().size() >= 1;
+      },
+      120));
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  waitpid(pid, nullptr, 0);
+  const std::vector<Program> before = Programs(run_dir);
+  ASSERT_LT(before.size(), 15u);
+  EXPECT_FALSE(ActiveJobs().empty()) << "the killed controller's jobs should still be there";
+
+  CommandResult resume = RunCommand({KevolveBinary(), "resume", run_dir});
+  ASSERT_EQ(resume.exit_code, 0) << resume.err;
+  const std::vector<Program> after = Programs(run_dir);
+  ASSERT_EQ(after.size(), 15u);
+  for (size_t i = 0; i < before.size(); ++i) {
+    EXPECT_EQ(after[i].code_hash, before[i].code_hash) << "committed program " << i + 1 << " lost";
+    EXPECT_DOUBLE_EQ(after[i].result.combined_score, before[i].result.combined_score);
+  }
+  EXPECT_TRUE(ActiveJobs().empty()) << "a job of the run outlived it";
+  // Every evaluation job ever submitted, by both controllers: no evaluation twice.
+  std::map<std::string, int> submitted;
+  int settled = 0;
+  for (const Json& e : Events(run_dir)) {
+    if (e["type"] != "slurm_job") continue;
+    if (e["state"] == "submitted") ++submitted[e["key"].get<std::string>()];
+    if (e["state"] == "adopted" || e["state"] == "harvested") ++settled;
+  }
+  for (const auto& [key, count] : submitted) EXPECT_EQ(count, 1) << "evaluated twice: " << key;
+  std::set<std::string> hashes;
+  for (const Program& p : after) EXPECT_TRUE(hashes.insert(p.code_hash).second);
+  RecordProperty("settled_from_the_killed_run", settled);
+}
+
+TEST_F(SlurmBackendTest, AStagePastItsDeadlineIsATimeoutAndLeavesNoJob) {
+  const std::string task = MakeTask("hang", 600, "  grace_seconds: 1\n");
+  CommandResult run = RunCommand(
+      {KevolveBinary(), "run", task, "-n", "0", "-o", out_, "--set", "evaluator.timeout_seconds=2"});
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("no result within 2 s"), std::string::npos) << run.err;
+  EXPECT_TRUE(ActiveJobs().empty());
+}
+
+// The node's kevolve stops (SIGSTOP: a hung node): the job runs on without a result until the
+// controller cancels it at the job's time limit and records a timeout.
+TEST_F(SlurmBackendTest, AHungJobIsCancelledAtItsTimeLimitAndRecordedAsATimeout) {
+  const std::string task = MakeTask("hung", 600, "");
+  const int pid = testing::StartCommand(
+      {KevolveBinary(), "run", task, "-n", "0", "-o", out_, "--set", "evaluator.timeout_seconds=3",
+       "--set", "evaluator.grace_seconds=1", "--set", "evaluator.slurm.time_margin_seconds=0"});
+  // The node's `kevolve slurm-job <run folder> <key>` process.
+  int node_pid = 0;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        DIR* proc = opendir("/proc");
+        while (dirent* d = readdir(proc)) {
+          const int p = atoi(d->d_name);
+          if (p <= 0) continue;
+          auto cmd = ReadFile("/proc/" + std::string(d->d_name) + "/cmdline");
+          if (cmd.ok() && cmd->find(std::string("slurm-job\0", 10) + cluster_.shared_dir()) !=
+                              std::string::npos &&
+              cmd->find("--probe") == std::string::npos) {
+            node_pid = p;
+          }
+        }
+        closedir(proc);
+        return node_pid > 0;
+      },
+      60));
+  ASSERT_EQ(kill(node_pid, SIGSTOP), 0);
+  const auto start = std::chrono::steady_clock::now();
+  const int code = WaitExit(pid, 90);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(code, 3);
+  EXPECT_LT(waited, 60) << "cancelled long after the time limit (4 s + slack)";
+  const std::string run_dir = RunDir();
+  const std::vector<Program> programs = Programs(run_dir);
+  ASSERT_EQ(programs.size(), 1u);
+  EXPECT_EQ(programs[0].result.failure, Failure::kTimeout);
+  EXPECT_NE(programs[0].result.reason.find("ran past its time limit"), std::string::npos)
+      << programs[0].result.reason;
+  EXPECT_TRUE(WaitFor([&] { return ActiveJobs().empty(); }, 30));
+}
+
+TEST_F(SlurmBackendTest, AJobCancelledFromOutsideIsSubmittedAgain) {
+  const std::string task = MakeTask("cancelled", 4, "");
+  const int pid = testing::StartCommand(
+      {KevolveBinary(), "run", task, "--set", "run.iterations=0", "-o", out_});
+  std::vector<cluster::JobInfo> jobs;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        jobs = ActiveJobs();
+        return jobs.size() == 1 && jobs[0].state == "RUNNING" && !RunDir().empty() &&
+               ReadFile(RunDir() + "/events.jsonl").value_or("").find("\"submitted\"") !=
+                   std::string::npos;
+      },
+      60));
+  ASSERT_EQ(RunCommand({"/usr/bin/scancel", std::to_string(jobs[0].id)}).exit_code, 0);
+  EXPECT_EQ(WaitExit(pid, 90), 0);
+  const std::string run_dir = RunDir();
+  ASSERT_EQ(Programs(run_dir).size(), 1u);
+  EXPECT_TRUE(Programs(run_dir)[0].result.valid);
+  int lost = 0;
+  for (const Json& e : Events(run_dir)) {
+    if (e["type"] == "slurm_job_lost") {
+      ++lost;
+      EXPECT_EQ(e["state"], "CANCELLED");
+      EXPECT_EQ(e["retry"], 1);
+    }
+  }
+  EXPECT_EQ(lost, 1);
+  EXPECT_TRUE(ActiveJobs().empty());
+}
+
+TEST_F(SlurmBackendTest, SlurmctldStoppedAndStartedAgainMidRunLosesNothing) {
+  const std::string task = MakeTask("outage", 1, "");
+  const int pid = testing::StartCommand({KevolveBinary(), "run", task, "-n", "8", "-o", out_});
+  ASSERT_TRUE(WaitFor([&] { return !RunDir().empty() && Programs(RunDir()).size() >= 2; }, 60));
+  cluster_.StopController();
+  // Longer than a Slurm tool waits for slurmctld (MessageTimeout, 10 s), so calls fail.
+  std::this_thread::sleep_for(std::chrono::seconds(15));
+  ASSERT_EQ(cluster_.StartController(), "");
+  EXPECT_EQ(WaitExit(pid, 120), 0);
+  const std::string run_dir = RunDir();
+  EXPECT_EQ(Programs(run_dir).size(), 9u);
+  bool down = false, back = false;
+  for (const Json& e : Events(run_dir)) {
+    down = down || e["type"] == "slurm_unavailable";
+    back = back || e["type"] == "slurm_available";
+  }
+  EXPECT_TRUE(down && back) << "the outage and the recovery are events";
+  EXPECT_TRUE(ActiveJobs().empty());
+}
+
+TEST_F(SlurmBackendTest, SigtermCancelsTheRunsJobs) {
+  const std::string task = MakeTask("sigterm", 30, "");
+  const int pid = testing::StartCommand({KevolveBinary(), "run", task, "-n", "4", "-o", out_});
+  ASSERT_TRUE(WaitFor([&] { return !ActiveJobs().empty() && !RunDir().empty(); }, 60));
+  // Past the probe: the initial program's job is out.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return ReadFile(RunDir() + "/events.jsonl").value_or("").find("\"submitted\"") !=
+               std::string::npos;
+      },
+      60));
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  EXPECT_EQ(WaitExit(pid, 60), 130);
+  EXPECT_TRUE(WaitFor([&] { return ActiveJobs().empty(); }, 10)) << "jobs outlived the run";
+}
+
+TEST_F(SlurmBackendTest, WhatTheNodesCannotDoIsRefusedAtStartWithTheReason) {
+  const std::string task = MakeTask("refused", 0, "");
+  CommandResult no_dir = RunCommand({KevolveBinary(), "run", task, "-n", "1", "-o", out_, "--set",
+                                     "evaluator.slurm.shared_dir=/nonexistent/shared"});
+  EXPECT_EQ(no_dir.exit_code, 3);
+  EXPECT_NE(no_dir.err.find("evaluator.slurm.shared_dir '/nonexistent/shared' is not a folder"),
+            std::string::npos)
+      << no_dir.err;
+  CommandResult bad_partition = RunCommand({KevolveBinary(), "run", task, "-n", "1", "-o", out_,
+                                            "--set", "evaluator.slurm.partition=nosuch"});
+  EXPECT_EQ(bad_partition.exit_code, 2);
+  EXPECT_NE(bad_partition.err.find("invalid partition"), std::string::npos) << bad_partition.err;
+  // The nodes cannot run the kevolve named (as when it is not on the shared file system).
+  CommandResult no_binary = RunCommand({KevolveBinary(), "run", task, "-n", "1", "-o", out_,
+                                        "--set", "evaluator.slurm.kevolve=/nonexistent/kevolve"});
+  EXPECT_EQ(no_binary.exit_code, 3);
+  EXPECT_NE(no_binary.err.find("without an answer"), std::string::npos) << no_binary.err;
+  EXPECT_NE(no_binary.err.find("/nonexistent/kevolve"), std::string::npos) << no_binary.err;
+  EXPECT_TRUE(ActiveJobs().empty());
+}
+
+}  // namespace
+}  // namespace kevolve
