@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
 
 #include "cluster/node.h"
@@ -24,6 +25,8 @@ constexpr int64_t kMaxSubmitBackoffMs = 30'000;
 constexpr int64_t kResultGraceMs = 3'000;
 // The controller cancels a running job this long after its time limit, if Slurm has not.
 constexpr int64_t kDeadlineSlackMs = 10'000;
+// The status of the submissions of a batch that were not tried after one failed.
+constexpr char kNotTried[] = "not tried";
 
 std::string FormatTime(double seconds) {
   const int64_t s = static_cast<int64_t>(std::ceil(seconds));
@@ -119,6 +122,9 @@ Result<std::unique_ptr<SlurmQueue>> SlurmQueue::Create(const Config& config,
 }
 
 SlurmQueue::~SlurmQueue() {
+  // A submission under way: wait for its ids, so that they are cancelled too.
+  if (submitting_.valid()) SubmitDone(submitting_.get(), clock_.NowMs());
+  if (polling_.valid()) (void)polling_.get();
   std::vector<int64_t> ids;
   for (const auto& [ticket, job] : jobs_) {
     if (job.slurm_id > 0) ids.push_back(job.slurm_id);
@@ -303,30 +309,57 @@ void SlurmQueue::Pump() {
     next_result_check_ms_ = now + kResultCheckMs;
     CheckResults(now);
   }
-  if (now >= next_poll_ms_ && !jobs_.empty()) {
-    next_poll_ms_ = now + static_cast<int64_t>(config_.evaluator.slurm.poll_seconds * 1000);
-    PollScheduler(now);
-  }
+  PollScheduler(now);
 }
 
+// sbatch runs on a helper thread: while slurmctld does not answer, each call takes its
+// MessageTimeout (10 s by default), and the controller must go on taking results meanwhile.
 void SlurmQueue::SubmitWaiting(int64_t now) {
-  if (now < next_submit_ms_) return;
+  if (submitting_.valid()) {
+    if (submitting_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    SubmitDone(submitting_.get(), clock_.NowMs());
+  }
+  if (now < next_submit_ms_ || !fatal_.ok()) return;
+  std::vector<std::pair<int64_t, JobSpec>> batch;
   for (auto& [ticket, job] : jobs_) {
     if (job.slurm_id != 0) continue;
-    auto id = cluster::Submit(Spec(job.key, job.dir));
+    job.slurm_id = kSubmitting;
+    batch.emplace_back(ticket, Spec(job.key, job.dir));
+  }
+  if (batch.empty()) return;
+  submitting_ = std::async(std::launch::async, [batch = std::move(batch)] {
+    std::vector<std::pair<int64_t, Result<int64_t>>> ids;
+    for (const auto& [ticket, spec] : batch) {
+      ids.emplace_back(ticket, cluster::Submit(spec));
+      if (!ids.back().second.ok()) break;  // the rest wait for the next try
+    }
+    for (size_t i = ids.size(); i < batch.size(); ++i) {
+      ids.emplace_back(batch[i].first, Status::Unavailable(kNotTried));
+    }
+    return ids;
+  });
+}
+
+void SlurmQueue::SubmitDone(std::vector<std::pair<int64_t, Result<int64_t>>> ids, int64_t now) {
+  bool answered = false;
+  for (auto& [ticket, id] : ids) {
+    auto it = jobs_.find(ticket);
+    if (it == jobs_.end()) continue;
+    Job& job = it->second;
+    job.slurm_id = 0;
     if (!id.ok()) {
+      if (id.status().message() == kNotTried) continue;
       if (id.status().code() == StatusCode::kUnavailable) {
         SchedulerDidNotAnswer(id.status(), now);
         submit_backoff_ms_ = std::clamp<int64_t>(submit_backoff_ms_ * 2, 500, kMaxSubmitBackoffMs);
         next_submit_ms_ = now + submit_backoff_ms_;
-      } else {
+      } else if (fatal_.ok()) {
         fatal_ = id.status().WithContext("Slurm refused an evaluation job (evaluator.slurm)");
         Emit("slurm_refused", {{"error", fatal_.ToString()}});
       }
-      return;
+      continue;
     }
-    SchedulerAnswered(now);
-    submit_backoff_ms_ = 0;
+    answered = true;
     job.slurm_id = *id;
     job.submissions += 1;
     job.started_ms = 0;
@@ -334,12 +367,16 @@ void SlurmQueue::SubmitWaiting(int64_t now) {
     Emit("slurm_job", {{"ticket", ticket}, {"key", job.key}, {"job", *id}, {"state", "submitted"},
                        {"submission", job.submissions}});
   }
+  if (answered) {
+    SchedulerAnswered(now);
+    submit_backoff_ms_ = 0;
+  }
 }
 
 void SlurmQueue::CheckResults(int64_t now) {
   std::vector<int64_t> finished;
   for (auto& [ticket, job] : jobs_) {
-    if (job.slurm_id == 0) continue;
+    if (job.slurm_id <= 0) continue;
     if (job.started_ms == 0 && PathExists(StartedFile(job.dir))) job.started_ms = now;
     auto r = ReadResult(job.dir);
     if (r.status().code() == StatusCode::kNotFound) continue;
@@ -362,7 +399,7 @@ void SlurmQueue::CheckResults(int64_t now) {
   const int64_t limit_ms = static_cast<int64_t>(limit_s * 1000) + kDeadlineSlackMs;
   for (auto it = jobs_.begin(); it != jobs_.end();) {
     Job& job = it->second;
-    if (job.slurm_id == 0 || job.started_ms == 0 || now - job.started_ms < limit_ms) {
+    if (job.slurm_id <= 0 || job.started_ms == 0 || now - job.started_ms < limit_ms) {
       ++it;
       continue;
     }
@@ -407,8 +444,17 @@ void SlurmQueue::SchedulerDidNotAnswer(const Status& why, int64_t now) {
   }
 }
 
+// squeue runs on a helper thread, for the reason SubmitWaiting gives.
 void SlurmQueue::PollScheduler(int64_t now) {
-  auto jobs = ListJobs(name_);
+  if (!polling_.valid()) {
+    if (now < next_poll_ms_ || jobs_.empty()) return;
+    next_poll_ms_ = now + static_cast<int64_t>(config_.evaluator.slurm.poll_seconds * 1000);
+    polling_ = std::async(std::launch::async, [name = name_] { return ListJobs(name); });
+    return;
+  }
+  if (polling_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+  auto jobs = polling_.get();
+  now = clock_.NowMs();
   if (!jobs.ok()) {
     SchedulerDidNotAnswer(jobs.status(), now);
     return;
@@ -417,7 +463,7 @@ void SlurmQueue::PollScheduler(int64_t now) {
   std::map<int64_t, const JobInfo*> by_id;
   for (const JobInfo& j : *jobs) by_id[j.id] = &j;
   for (auto& [ticket, job] : jobs_) {
-    if (job.slurm_id == 0) continue;
+    if (job.slurm_id <= 0) continue;
     auto it = by_id.find(job.slurm_id);
     const JobInfo* info = it == by_id.end() ? nullptr : it->second;
     if (info != nullptr && IsActiveState(info->state)) {
@@ -435,7 +481,7 @@ void SlurmQueue::PollScheduler(int64_t now) {
   }
   std::vector<int64_t> ended;
   for (auto& [ticket, job] : jobs_) {
-    if (job.slurm_id == -1) ended.push_back(ticket);
+    if (job.slurm_id == kSettled) ended.push_back(ticket);
   }
   for (int64_t t : ended) jobs_.erase(t);
 }
@@ -454,7 +500,7 @@ void SlurmQueue::JobEnded(Job& job, const JobInfo* info, int64_t /*now*/) {
     Emit("slurm_job", {{"ticket", job.ticket}, {"key", job.key}, {"job", job.slurm_id},
                        {"state", ToLower(state)}});
     done_.emplace_back(job.ticket, std::move(r));
-    job.slurm_id = -1;  // erased by the caller
+    job.slurm_id = kSettled;  // erased by the caller
   };
   if (state == "TIMEOUT") {
     settle(Failure::kTimeout, "the Slurm job " + id + " passed its time limit of " +

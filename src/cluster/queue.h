@@ -26,11 +26,13 @@
 // folder is taken without running anything. Adopted jobs nobody claims are cancelled with the
 // others when the queue is destroyed (Ctrl-C, SIGTERM, the end of the run).
 //
-// Not thread-safe: the controller thread calls everything.
+// Not thread-safe: the controller thread calls everything (sbatch and squeue run on helper
+// threads it starts and collects).
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -84,11 +86,13 @@ class SlurmQueue {
   static std::vector<std::string> ResourceOptions(const EvaluatorConfig& e);
 
  private:
+  static constexpr int64_t kSubmitting = -2;  // Job::slurm_id while sbatch runs
+  static constexpr int64_t kSettled = -1;     // Job::slurm_id of a job about to be erased
   struct Job {
     int64_t ticket = 0;
     std::string key;
     std::string dir;
-    int64_t slurm_id = 0;    // 0: not submitted (yet, or again after a loss)
+    int64_t slurm_id = 0;    // 0: not submitted (yet, or again after a loss); see above
     int submissions = 0;
     std::vector<std::string> lost;  // "<id> <STATE> on <node>" of each job lost
     int64_t started_ms = 0;  // when the controller first saw it running; 0 = not yet
@@ -102,6 +106,7 @@ class SlurmQueue {
   JobSpec Spec(const std::string& key, const std::string& dir) const;
   void Pump();
   void SubmitWaiting(int64_t now);
+  void SubmitDone(std::vector<std::pair<int64_t, Result<int64_t>>> ids, int64_t now);
   void CheckResults(int64_t now);
   void PollScheduler(int64_t now);
   void JobEnded(Job& job, const JobInfo* info, int64_t now);
@@ -126,6 +131,9 @@ class SlurmQueue {
   int64_t next_poll_ms_ = 0;
   int64_t next_result_check_ms_ = 0;
   int64_t unavailable_since_ms_ = 0;  // 0 = slurmctld answered last time
+  // sbatch and squeue calls under way on helper threads (they block while slurmctld is away).
+  std::future<std::vector<std::pair<int64_t, Result<int64_t>>>> submitting_;
+  std::future<Result<std::vector<JobInfo>>> polling_;
 };
 
 }  // namespace kevolve::cluster
