@@ -2,7 +2,8 @@
 // slurmd started by the fixture with a config it writes; no part of Slurm is faked), driving
 // the real kevolve binary: a run end to end and the same run as the local pool; kill -9 and
 // resume; a stage past its deadline; a hung job cancelled at its time limit; a job cancelled
-// from outside; slurmctld stopped and started again mid-run; Ctrl-C; refusals at start.
+// from outside; slurmctld stopped and started again mid-run; SIGTERM; the hostile candidates;
+// refusals at start.
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -323,6 +324,59 @@ TEST_F(SlurmBackendTest, SigtermCancelsTheRunsJobs) {
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   EXPECT_EQ(WaitExit(pid, 60), 130);
   EXPECT_TRUE(WaitFor([&] { return ActiveJobs().empty(); }, 10)) << "jobs outlived the run";
+}
+
+// Processes whose command line holds `marker` (as the e2e test counts them).
+int ProcessesWith(const std::string& marker) {
+  int count = 0;
+  DIR* proc = opendir("/proc");
+  while (dirent* d = readdir(proc)) {
+    if (atoi(d->d_name) <= 0 || atoi(d->d_name) == getpid()) continue;
+    auto cmd = ReadFile("/proc/" + std::string(d->d_name) + "/cmdline");
+    if (cmd.ok() && cmd->find(marker) != std::string::npos) ++count;
+  }
+  closedir(proc);
+  return count;
+}
+
+// The hostile task of the e2e tests (infinite loops, a segfault, an output flood, an orphan
+// grandchild, a fork bomb, garbage output) through Slurm: every candidate gets the verdict it
+// gets from the local pool (same seed, ticket order), and nothing of them is left.
+TEST_F(SlurmBackendTest, HostileCandidatesGetTheSameVerdictsThroughSlurmAsLocally) {
+  const std::string hostile = std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/tasks/hostile";
+  const std::vector<std::string> common = {"-n", "40", "-j", "4", "--set", "run.reproducible=true"};
+  std::vector<std::string> slurm = {KevolveBinary(), "run", hostile, "-o", out_, "--set",
+                                    "evaluator.backend=slurm", "--set",
+                                    "evaluator.slurm.shared_dir=" + cluster_.shared_dir(),
+                                    "--set", "evaluator.slurm.kevolve=" + KevolveBinary(),
+                                    "--set", "evaluator.slurm.poll_seconds=0.5"};
+  slurm.insert(slurm.end(), common.begin(), common.end());
+  std::vector<std::string> local = {KevolveBinary(), "run", hostile, "-o", cluster_.dir() + "/local"};
+  local.insert(local.end(), common.begin(), common.end());
+  CommandResult a = RunCommand(slurm);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  CommandResult b = RunCommand(local);
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const std::vector<Program> through_slurm = Programs(RunDir());
+  auto ls = RunCommand({"/bin/sh", "-c", "ls -d " + cluster_.dir() + "/local/*/"});
+  std::string local_dir(Trim(SplitLines(ls.out).at(0)));
+  const std::vector<Program> here = Programs(local_dir);
+  ASSERT_EQ(through_slurm.size(), 41u);
+  ASSERT_EQ(here.size(), 41u);
+  std::set<std::string> kinds;
+  for (size_t i = 0; i < here.size(); ++i) {
+    EXPECT_EQ(through_slurm[i].code_hash, here[i].code_hash) << "program " << i + 1;
+    EXPECT_EQ(FailureName(through_slurm[i].result.failure), FailureName(here[i].result.failure))
+        << "program " << i + 1 << ": " << through_slurm[i].result.reason << " / "
+        << here[i].result.reason;
+    kinds.insert(FailureName(through_slurm[i].result.failure));
+  }
+  for (const char* kind : {"timeout", "crash", "output_limit", "bad_output"}) {
+    EXPECT_TRUE(kinds.count(kind)) << kind << " never happened";
+  }
+  EXPECT_EQ(ProcessesWith("kevolve-e2e-orphan"), 0) << "a grandchild outlived its evaluation";
+  EXPECT_EQ(ProcessesWith("tests/e2e/tasks/hostile/evaluate"), 0);
+  EXPECT_TRUE(ActiveJobs().empty());
 }
 
 TEST_F(SlurmBackendTest, WhatTheNodesCannotDoIsRefusedAtStartWithTheReason) {
