@@ -364,6 +364,7 @@ void SlurmQueue::SubmitDone(std::vector<std::pair<int64_t, Result<int64_t>>> ids
     job.submissions += 1;
     job.started_ms = 0;
     job.missing_since_ms = 0;
+    job.last_state.clear();
     Emit("slurm_job", {{"ticket", ticket}, {"key", job.key}, {"job", *id}, {"state", "submitted"},
                        {"submission", job.submissions}});
   }
@@ -468,6 +469,18 @@ void SlurmQueue::PollScheduler(int64_t now) {
     const JobInfo* info = it == by_id.end() ? nullptr : it->second;
     if (info != nullptr && IsActiveState(info->state)) {
       if (info->state == "RUNNING" && job.started_ms == 0) job.started_ms = now;
+      if (job.last_state == "RUNNING" && info->state != "RUNNING" &&
+          info->state != "COMPLETING") {
+        // Slurm put it back in its queue itself (its node failed, or it was preempted with
+        // requeue), where it would wait out a begin time: cancelled and submitted again now,
+        // as a lost job.
+        (void)cluster::Cancel({job.slurm_id});
+        JobInfo requeued = *info;
+        requeued.state = "REQUEUED";
+        JobEnded(job, &requeued, now);
+        continue;
+      }
+      job.last_state = info->state;
       job.missing_since_ms = 0;
       continue;
     }

@@ -14,6 +14,8 @@
 //     from the shared folder; after evaluator.slurm.unavailable_seconds without an answer,
 //     Health() fails and the engine stops the run (resumable).
 //   - sbatch refuses a job (bad partition, account, resources): Health() fails at once.
+//   - Slurm requeues a running job itself (node failure or preemption with requeue): it would
+//     wait out a begin time in the queue, so it is cancelled and treated as lost (below).
 //   - a job ends without a result (node failure, preemption, cancelled from outside, the
 //     kevolve on the node failed): resubmitted up to evaluator.slurm.max_retries times, then
 //     recorded as failure `sandbox` with the states and the job's log. TIMEOUT is a timeout and
@@ -98,6 +100,7 @@ class SlurmQueue {
     int64_t started_ms = 0;  // when the controller first saw it running; 0 = not yet
     int64_t missing_since_ms = 0;  // ended (or unknown to squeue) without a result since
     bool adopted = false;
+    std::string last_state;  // as squeue last said
   };
 
   SlurmQueue(Config config, std::string run_id, std::string kevolve_binary);

@@ -290,6 +290,48 @@ TEST_F(SlurmBackendTest, AJobCancelledFromOutsideIsSubmittedAgain) {
   EXPECT_TRUE(ActiveJobs().empty());
 }
 
+// The node is set DOWN under a running job (what slurmctld does when a node stops answering)
+// and brought back: Slurm requeues the job (or ends it NODE_FAIL); either way it is a lost job,
+// submitted again at once, the event says which, and the run goes on.
+TEST_F(SlurmBackendTest, ANodeLostMidJobIsAnEventAndTheEvaluationIsDoneAgain) {
+  const std::string task = MakeTask("nodelost", 4, "");
+  const int pid = testing::StartCommand(
+      {KevolveBinary(), "run", task, "--set", "run.iterations=0", "-o", out_});
+  std::vector<cluster::JobInfo> jobs;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        jobs = ActiveJobs();
+        return jobs.size() == 1 && jobs[0].state == "RUNNING" && !RunDir().empty() &&
+               ReadFile(RunDir() + "/events.jsonl").value_or("").find("\"submitted\"") !=
+                   std::string::npos;
+      },
+      60));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // squeue has seen it running
+  auto down = RunCommand({"/usr/bin/scontrol", "update", "nodename=" + cluster_.node(),
+                          "state=down", "reason=kevolve-test-node-lost"});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // The fixture's ReturnToService=2 brings the node back when its slurmd registers again;
+  // where it has not yet, bring it back by hand (refused when it is back already).
+  (void)RunCommand({"/usr/bin/scontrol", "update", "nodename=" + cluster_.node(), "state=resume"});
+  EXPECT_EQ(WaitExit(pid, 90), 0)
+      << RunCommand({"/usr/bin/squeue", "--states=all", "-o", "%i %T %r %N"}).out
+      << RunCommand({"/usr/bin/sinfo", "-N", "-o", "%N %T %E"}).out
+      << ReadFile(RunDir() + "/events.jsonl").value_or("");
+  const std::string run_dir = RunDir();
+  ASSERT_EQ(Programs(run_dir).size(), 1u);
+  EXPECT_TRUE(Programs(run_dir)[0].result.valid) << Programs(run_dir)[0].result.reason;
+  int events = 0;
+  for (const Json& e : Events(run_dir)) {
+    if (e["type"] != "slurm_job_lost") continue;
+    ++events;
+    EXPECT_TRUE(e["state"] == "REQUEUED" || e["state"] == "NODE_FAIL") << e.dump();
+    EXPECT_EQ(e["retry"], 1);
+  }
+  EXPECT_EQ(events, 1) << ReadFile(run_dir + "/events.jsonl").value_or("");
+  EXPECT_TRUE(ActiveJobs().empty());
+}
+
 TEST_F(SlurmBackendTest, SlurmctldStoppedAndStartedAgainMidRunLosesNothing) {
   const std::string task = MakeTask("outage", 1, "");
   const int pid = testing::StartCommand({KevolveBinary(), "run", task, "-n", "8", "-o", out_});
