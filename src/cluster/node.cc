@@ -9,6 +9,7 @@
 #include "core/files.h"
 #include "core/json.h"
 #include "core/text.h"
+#include "eval/cuda_probe.h"
 #include "eval/evaluator.h"
 
 namespace kevolve::cluster {
@@ -61,6 +62,23 @@ Result<std::unique_ptr<eval::Evaluator>> NodeEvaluator(const Config& config,
   std::error_code ec;
   std::filesystem::permissions(scratch_root, std::filesystem::perms(0755), ec);
   return eval::Evaluator::Create(e, eval::EvaluatorOptions{config.task.dir, scratch_root});
+}
+
+// What `kevolve run` checks locally for evaluator.gpu tasks, made here on the node, with the
+// GPUs of this job: that CUDA starts inside the sandbox evaluations get.
+Status CheckCudaHere(const eval::Evaluator& evaluator) {
+  std::error_code ec;
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+  if (ec) return Status::Internal("cannot find this kevolve binary: " + ec.message());
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  auto seen = eval::LookAtCudaInside(evaluator.mode(), {self, "doctor", "--cuda-here"},
+                                     visible == nullptr ? "" : visible);
+  if (!seen.ok()) {
+    return Status::FailedPrecondition(
+        "evaluator.gpu is true but the CUDA probe could not run inside the sandbox: " +
+        seen.status().message());
+  }
+  return eval::CheckGpusForEvaluator(evaluator.config(), evaluator.mode(), *seen);
 }
 
 EvalResult NodeFailure(const std::string& what) {
@@ -131,6 +149,7 @@ Status RunNodeProbe(const std::string& run_dir) {
     s = evaluator.status();
     if (s.ok()) {
       answer["sandbox"] = (*evaluator)->mode() == eval::SandboxMode::kBwrap ? "bwrap" : "process";
+      if (config->evaluator.gpu) s = CheckCudaHere(**evaluator);
     }
   }
   (void)RemoveTree(probe_dir + "/scratch");

@@ -134,6 +134,7 @@ class SlurmQueue {
   int64_t next_poll_ms_ = 0;
   int64_t next_result_check_ms_ = 0;
   int64_t unavailable_since_ms_ = 0;  // 0 = slurmctld answered last time
+  int64_t poll_asked_ms_ = 0;         // when the squeue under way (or last) was started
   // sbatch and squeue calls under way on helper threads (they block while slurmctld is away).
   std::future<std::vector<std::pair<int64_t, Result<int64_t>>>> submitting_;
   std::future<Result<std::vector<JobInfo>>> polling_;

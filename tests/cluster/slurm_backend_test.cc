@@ -94,6 +94,12 @@ class SlurmBackendTest : public ::testing::Test {
     return jobs;
   }
 
+  // No job of the run is queued or running. A job whose evaluation has ended may show as
+  // COMPLETING for a moment after kevolve exits (Slurm ending its step), hence the short wait.
+  bool NoJobLeft(int timeout_s = 10) {
+    return WaitFor([&] { return ActiveJobs().empty(); }, timeout_s);
+  }
+
   std::vector<Json> Events(const std::string& run_dir) {
     std::vector<Json> out;
     auto text = ReadFile(run_dir + "/events.jsonl");
@@ -162,7 +168,7 @@ TEST_F(SlurmBackendTest, ARunThroughSlurmIsTheSameRunAsTheLocalPool) {
     EXPECT_DOUBLE_EQ(a[i].result.combined_score, b[i].result.combined_score) << "program " << i + 1;
     EXPECT_EQ(a[i].result.metrics, b[i].result.metrics) << "program " << i + 1;
   }
-  EXPECT_TRUE(ActiveJobs().empty());
+  EXPECT_TRUE(NoJobLeft());
   auto status = RunCommand({KevolveBinary(), "status", run_dir});
   EXPECT_NE(status.out.find("slurm jobs:   0 queued, 0 running, 13 finished"), std::string::npos)
       << status.out << status.err;
@@ -195,7 +201,7 @@ TEST_F(SlurmBackendTest, KillNineThenResumeLosesNothingAndEvaluatesNothingTwice)
     EXPECT_EQ(after[i].code_hash, before[i].code_hash) << "committed program " << i + 1 << " lost";
     EXPECT_DOUBLE_EQ(after[i].result.combined_score, before[i].result.combined_score);
   }
-  EXPECT_TRUE(ActiveJobs().empty()) << "a job of the run outlived it";
+  EXPECT_TRUE(NoJobLeft()) << "a job of the run outlived it";
   // Every evaluation job ever submitted, by both controllers: no evaluation twice.
   std::map<std::string, int> submitted;
   int settled = 0;
@@ -216,7 +222,7 @@ TEST_F(SlurmBackendTest, AStagePastItsDeadlineIsATimeoutAndLeavesNoJob) {
       {KevolveBinary(), "run", task, "-n", "0", "-o", out_, "--set", "evaluator.timeout_seconds=2"});
   EXPECT_EQ(run.exit_code, 3) << run.err;
   EXPECT_NE(run.err.find("no result within 2 s"), std::string::npos) << run.err;
-  EXPECT_TRUE(ActiveJobs().empty());
+  EXPECT_TRUE(NoJobLeft());
 }
 
 // The node's kevolve stops (SIGSTOP: a hung node): the job runs on without a result until the
@@ -257,7 +263,7 @@ TEST_F(SlurmBackendTest, AHungJobIsCancelledAtItsTimeLimitAndRecordedAsATimeout)
   EXPECT_EQ(programs[0].result.failure, Failure::kTimeout);
   EXPECT_NE(programs[0].result.reason.find("ran past its time limit"), std::string::npos)
       << programs[0].result.reason;
-  EXPECT_TRUE(WaitFor([&] { return ActiveJobs().empty(); }, 30));
+  EXPECT_TRUE(NoJobLeft(30));  // the stopped process is killed after KillWait
 }
 
 TEST_F(SlurmBackendTest, AJobCancelledFromOutsideIsSubmittedAgain) {
@@ -287,7 +293,7 @@ TEST_F(SlurmBackendTest, AJobCancelledFromOutsideIsSubmittedAgain) {
     }
   }
   EXPECT_EQ(lost, 1);
-  EXPECT_TRUE(ActiveJobs().empty());
+  EXPECT_TRUE(NoJobLeft());
 }
 
 // The node is set DOWN under a running job (what slurmctld does when a node stops answering)
@@ -329,7 +335,7 @@ TEST_F(SlurmBackendTest, ANodeLostMidJobIsAnEventAndTheEvaluationIsDoneAgain) {
     EXPECT_EQ(e["retry"], 1);
   }
   EXPECT_EQ(events, 1) << ReadFile(run_dir + "/events.jsonl").value_or("");
-  EXPECT_TRUE(ActiveJobs().empty());
+  EXPECT_TRUE(NoJobLeft());
 }
 
 TEST_F(SlurmBackendTest, SlurmctldStoppedAndStartedAgainMidRunLosesNothing) {
@@ -349,7 +355,7 @@ TEST_F(SlurmBackendTest, SlurmctldStoppedAndStartedAgainMidRunLosesNothing) {
     back = back || e["type"] == "slurm_available";
   }
   EXPECT_TRUE(down && back) << "the outage and the recovery are events";
-  EXPECT_TRUE(ActiveJobs().empty());
+  EXPECT_TRUE(NoJobLeft());
 }
 
 TEST_F(SlurmBackendTest, SigtermCancelsTheRunsJobs) {
@@ -418,7 +424,7 @@ TEST_F(SlurmBackendTest, HostileCandidatesGetTheSameVerdictsThroughSlurmAsLocall
   }
   EXPECT_EQ(ProcessesWith("kevolve-e2e-orphan"), 0) << "a grandchild outlived its evaluation";
   EXPECT_EQ(ProcessesWith("tests/e2e/tasks/hostile/evaluate"), 0);
-  EXPECT_TRUE(ActiveJobs().empty());
+  EXPECT_TRUE(NoJobLeft());
 }
 
 TEST_F(SlurmBackendTest, WhatTheNodesCannotDoIsRefusedAtStartWithTheReason) {
@@ -439,7 +445,27 @@ TEST_F(SlurmBackendTest, WhatTheNodesCannotDoIsRefusedAtStartWithTheReason) {
   EXPECT_EQ(no_binary.exit_code, 3);
   EXPECT_NE(no_binary.err.find("without an answer"), std::string::npos) << no_binary.err;
   EXPECT_NE(no_binary.err.find("/nonexistent/kevolve"), std::string::npos) << no_binary.err;
-  EXPECT_TRUE(ActiveJobs().empty());
+  EXPECT_TRUE(NoJobLeft());
+}
+
+// A GPU task whose nodes cannot start CUDA (this machine has no GPU): refused at start by the
+// probe job, with what CUDA said on the node, not checked on the controller's machine (a login
+// node without GPUs must be able to run a GPU task's controller).
+TEST_F(SlurmBackendTest, AGpuTaskIsCheckedOnTheNodeNotHere) {
+  auto here = RunCommand({KevolveBinary(), "doctor", "--cuda-here"});
+  ASSERT_EQ(here.exit_code, 0) << here.err;
+  if (here.out.find("\"started\":true") != std::string::npos) {
+    GTEST_SKIP() << "CUDA starts on this machine: " << here.out;
+  }
+  const std::string task = MakeTask("gpu", 0, "");
+  CommandResult run = RunCommand({KevolveBinary(), "run", task, "-n", "1", "-o", out_, "--set",
+                                  "evaluator.gpu=true"});
+  EXPECT_EQ(run.exit_code, 3) << run.err;
+  EXPECT_NE(run.err.find("on node " + cluster_.node() + ", the start-up probe found"),
+            std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("CUDA does not start inside the sandbox"), std::string::npos) << run.err;
+  EXPECT_TRUE(NoJobLeft());
 }
 
 }  // namespace
