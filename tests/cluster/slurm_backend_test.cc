@@ -391,7 +391,14 @@ int ProcessesWith(const std::string& marker) {
 // grandchild, a fork bomb, garbage output) through Slurm: every candidate gets the verdict it
 // gets from the local pool (same seed, ticket order), and nothing of them is left.
 TEST_F(SlurmBackendTest, HostileCandidatesGetTheSameVerdictsThroughSlurmAsLocally) {
-  const std::string hostile = std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/tasks/hostile";
+  // A copy, with its own orphan's name, so that the e2e test's process counts (which may run
+  // at the same time) and these never see each other's evaluations.
+  const std::string hostile = cluster_.dir() + "/hostile";
+  ASSERT_EQ(RunCommand({"/bin/cp", "-r", std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/tasks/hostile",
+                        hostile}).exit_code, 0);
+  ASSERT_EQ(RunCommand({"/bin/sed", "-i", "s/kevolve-e2e-orphan/kevolve-slurm-orphan/",
+                        hostile + "/evaluate"}).exit_code, 0);
+  chmod(hostile.c_str(), 0755);
   const std::vector<std::string> common = {"-n", "40", "-j", "4", "--set", "run.reproducible=true"};
   std::vector<std::string> slurm = {KevolveBinary(), "run", hostile, "-o", out_, "--set",
                                     "evaluator.backend=slurm", "--set",
@@ -422,8 +429,8 @@ TEST_F(SlurmBackendTest, HostileCandidatesGetTheSameVerdictsThroughSlurmAsLocall
   for (const char* kind : {"timeout", "crash", "output_limit", "bad_output"}) {
     EXPECT_TRUE(kinds.count(kind)) << kind << " never happened";
   }
-  EXPECT_EQ(ProcessesWith("kevolve-e2e-orphan"), 0) << "a grandchild outlived its evaluation";
-  EXPECT_EQ(ProcessesWith("tests/e2e/tasks/hostile/evaluate"), 0);
+  EXPECT_EQ(ProcessesWith("kevolve-slurm-orphan"), 0) << "a grandchild outlived its evaluation";
+  EXPECT_EQ(ProcessesWith(hostile + "/evaluate"), 0);
   EXPECT_TRUE(NoJobLeft());
 }
 
