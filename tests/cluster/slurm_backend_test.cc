@@ -153,6 +153,9 @@ TEST_F(SlurmBackendTest, ARunThroughSlurmIsTheSameRunAsTheLocalPool) {
   };
   CommandResult slurm = with({KevolveBinary(), "run", task}, out_);
   ASSERT_EQ(slurm.exit_code, 0) << slurm.err;
+  EXPECT_NE(slurm.err.find("12 evaluations, 2 Slurm jobs at once (job name kevolve-"),
+            std::string::npos)
+      << slurm.err;
   CommandResult local = with({KevolveBinary(), "run", task, "--set", "evaluator.backend=local"},
                              cluster_.dir() + "/local");
   ASSERT_EQ(local.exit_code, 0) << local.err;
