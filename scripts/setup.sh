@@ -2,6 +2,8 @@
 # Installs every build and test dependency of kevolve from Debian 12 packages.
 # Safe to run again: packages already present are not downloaded.
 # chromium and chromium-driver drive the dashboard's tests in a real headless browser.
+# slurmctld, slurmd, slurm-client and munge: the Slurm backend's tests start a one-machine
+# cluster of their own (tests/testing/slurm_cluster.h); no daemon is enabled or configured here.
 set -euo pipefail
 
 packages=(
@@ -10,6 +12,7 @@ packages=(
   libcurl4-openssl-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap procps
   chromium chromium-driver
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

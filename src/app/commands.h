@@ -17,5 +17,6 @@ Command AddBestCommand(CLI::App& app);
 Command AddEvalCommand(CLI::App& app);
 Command AddDoctorCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);
+Command AddSlurmJobCommand(CLI::App& app);
 
 }  // namespace kevolve::app

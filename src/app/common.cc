@@ -45,7 +45,8 @@ std::vector<std::string> CudaProbeArgv() {
 }
 
 Status CheckGpuEvaluations(const EvaluatorConfig& config) {
-  if (!config.gpu) return Status::Ok();
+  // On Slurm the GPUs are the nodes': the start-up probe job checks there (cluster/node.h).
+  if (!config.gpu || config.backend == "slurm") return Status::Ok();
   KEVOLVE_ASSIGN_OR_RETURN(const eval::SandboxMode mode, eval::ResolveSandboxMode(config.sandbox));
   Result<eval::CudaSeen> seen = eval::LookAtCudaInside(mode, CudaProbeArgv());
   if (!seen.ok()) {

@@ -4,8 +4,12 @@
 
 #include "app/commands.h"
 #include "app/common.h"
+#include "cluster/slurm.h"
+#include "cluster/wire.h"
 #include "config/load.h"
 #include "core/files.h"
+#include "core/text.h"
+#include "engine/engine.h"
 #include "engine/run_folder.h"
 #include "eval/evaluator.h"
 #include "serve/run_status.h"
@@ -78,6 +82,55 @@ void PrintStatus(const Json& j) {
   }
 }
 
+// With evaluator.backend slurm: the run's jobs as squeue sees them now (queued, running) and
+// the evaluations its jobs finished (slurm_job events of events.jsonl). Null for a local run.
+Json SlurmStatusJson(Store& store, const engine::RunPaths& paths) {
+  auto config = engine::StoredConfig(store, paths);
+  if (!config.ok() || config->evaluator.backend != "slurm") return Json();
+  Json j = {{"job_name", cluster::JobName(paths.unique_id())}};
+  int64_t finished = 0, lost = 0;
+  if (auto events = ReadFile(paths.events()); events.ok()) {
+    for (const std::string& line : SplitLines(*events)) {
+      auto e = ParseJson(line);
+      if (!e.ok() || !e->is_object()) continue;
+      const std::string type = e->value("type", std::string());
+      const std::string state = e->value("state", std::string());
+      if (type == "slurm_job" && (state == "finished" || state == "harvested")) ++finished;
+      if (type == "slurm_job_lost") ++lost;
+    }
+  }
+  j["finished"] = finished;
+  j["lost"] = lost;
+  auto jobs = cluster::ListJobs(j["job_name"].get<std::string>());
+  if (!jobs.ok()) {
+    j["error"] = jobs.status().message();
+    return j;
+  }
+  int64_t queued = 0, running = 0;
+  for (const cluster::JobInfo& job : *jobs) {
+    if (job.state == "PENDING" || job.state == "REQUEUED" || job.state == "CONFIGURING") {
+      ++queued;
+    } else if (cluster::IsActiveState(job.state)) {
+      ++running;
+    }
+  }
+  j["queued"] = queued;
+  j["running"] = running;
+  return j;
+}
+
+void PrintSlurmStatus(const Json& j) {
+  if (j.contains("error")) {
+    std::printf("slurm jobs:   %ld finished; queue unknown (%s)\n", j["finished"].get<long>(),
+                j["error"].get<std::string>().c_str());
+    return;
+  }
+  std::printf("slurm jobs:   %ld queued, %ld running, %ld finished (%ld lost and resubmitted); "
+              "squeue --name=%s\n",
+              j["queued"].get<long>(), j["running"].get<long>(), j["finished"].get<long>(),
+              j["lost"].get<long>(), j["job_name"].get<std::string>().c_str());
+}
+
 }  // namespace
 
 Command AddStatusCommand(CLI::App& app) {
@@ -87,14 +140,19 @@ Command AddStatusCommand(CLI::App& app) {
   AddRunArgs(cmd, *args);
   cmd->add_flag("--json", *json, "Print one JSON object instead of text");
   return [args, json]() -> int {
-    auto store = OpenRun(*args);
+    auto paths = engine::FindRun(args->run, args->output_dir);
+    if (!paths.ok()) return Fail(paths.status());
+    auto store = Store::Open(paths->db(), Store::Mode::kReadOnly);
     if (!store.ok()) return Fail(store.status());
     auto j = serve::RunStatusJson(**store);
     if (!j.ok()) return Fail(j.status());
+    const Json slurm = SlurmStatusJson(**store, *paths);
+    if (!slurm.is_null()) (*j)["slurm"] = slurm;
     if (*json) {
       std::printf("%s\n", DumpJson(*j, 2).c_str());
     } else {
       PrintStatus(*j);
+      if (!slurm.is_null()) PrintSlurmStatus(slurm);
     }
     return kExitOk;
   };

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
       {"status", AddStatusCommand(app)}, {"best", AddBestCommand(app)},
       {"eval", AddEvalCommand(app)},
       {"doctor", AddDoctorCommand(app)},  {"serve", AddServeCommand(app)},
+      {"slurm-job", AddSlurmJobCommand(app)},
   };
   try {
     app.parse(argc, argv);

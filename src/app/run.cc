@@ -90,14 +90,21 @@ void PrintHeader(const engine::Engine& engine) {
     proposer.clear();
     for (const LlmModelConfig& m : c.llm.models) proposer += (proposer.empty() ? "" : ", ") + m.name;
   }
-  auto mode = eval::ResolveSandboxMode(c.evaluator.sandbox);
+  std::string where;
+  if (c.evaluator.backend == "slurm") {
+    // The sandbox is the nodes' (the probe job's event in events.jsonl names it).
+    where = std::to_string(c.evaluator.workers) + " Slurm jobs at once (job name kevolve-" +
+            engine.paths().unique_id() + ")";
+  } else {
+    auto mode = eval::ResolveSandboxMode(c.evaluator.sandbox);
+    where = std::to_string(c.evaluator.workers) + " workers (sandbox " +
+            (!mode.ok() ? "?" : *mode == eval::SandboxMode::kBwrap ? "bwrap" : "process") + ")";
+  }
   std::fprintf(stderr,
-               "kevolve: task %s, strategy %s, %ld evaluations, %d workers (sandbox %s), "
+               "kevolve: task %s, strategy %s, %ld evaluations, %s, "
                "proposals by %s\nrun folder: %s (config.yaml there is the full config)\n",
                c.task.name.c_str(), c.run.strategy.c_str(), static_cast<long>(c.run.iterations),
-               c.evaluator.workers,
-               !mode.ok() ? "?" : *mode == eval::SandboxMode::kBwrap ? "bwrap" : "process",
-               proposer.c_str(), engine.paths().dir.c_str());
+               where.c_str(), proposer.c_str(), engine.paths().dir.c_str());
 }
 
 int Drive(engine::Engine& engine) {

@@ -57,6 +57,26 @@ struct RepeatsConfig {
   double target_spread = 0.02;  // (p90 - p10) / |median| of the samples; above it: double
 };
 
+// Where evaluations run when evaluator.backend is slurm: one Slurm job per evaluation, its
+// resources, and the shared folder through which the controller and the nodes exchange the
+// candidate and its result (docs/distributed.md).
+struct SlurmConfig {
+  std::string shared_dir;           // shared scratch root, seen at the same path by the nodes
+  std::string partition;            // --partition; "" = the cluster's default
+  std::string account;              // --account; "" = the user's default
+  int gpus = 0;                     // --gres=gpu:N per job, when a stage's device is not none
+  std::string gpu_type;             // --gres=gpu:<type>:N; "" = any
+  int cpus = 1;                     // --cpus-per-task
+  int64_t memory_mb = 0;            // --mem, MiB; 0 = the partition's default
+  double time_margin_seconds = 60;  // added to the stage deadlines to make the job's --time
+  std::vector<std::string> extra_args;  // further sbatch arguments, as they are
+  std::string kevolve;              // the kevolve binary on the nodes; "" = this one
+  double poll_seconds = 1;          // squeue interval
+  int max_retries = 2;              // resubmissions of an evaluation whose job the cluster lost
+  double unavailable_seconds = 600; // slurmctld unreachable this long: the run stops (resumable)
+  double probe_timeout_seconds = 300;  // the start-up job that checks what the nodes see
+};
+
 struct EvaluatorConfig {
   // argv; placeholders {program} {workdir} {stage} {seed} {task} {repeats} are substituted.
   // A relative first word is resolved against the task folder.
@@ -75,6 +95,8 @@ struct EvaluatorConfig {
   // bwrap: paths outside the task folder the evaluator may read (relative to the task folder).
   std::vector<std::string> read_paths;
   std::string program_filename = "program.cc";  // name of the candidate file in the workdir
+  std::string backend = "local";    // local (the sandboxed pool here) | slurm (a cluster)
+  SlurmConfig slurm;                // used when backend is slurm
 };
 
 struct FeatureConfig {

@@ -39,7 +39,7 @@ concept Is = std::same_as<std::remove_const_t<T>, U>;
 template <typename T>
 inline constexpr bool kIsSection =
     std::is_same_v<T, Config> || std::is_same_v<T, TaskConfig> || std::is_same_v<T, RunConfig> ||
-    std::is_same_v<T, EvaluatorConfig> || std::is_same_v<T, StageConfig> ||
+    std::is_same_v<T, EvaluatorConfig> || std::is_same_v<T, SlurmConfig> || std::is_same_v<T, StageConfig> ||
     std::is_same_v<T, LimitsConfig> || std::is_same_v<T, RepeatsConfig> ||
     std::is_same_v<T, DatabaseConfig> ||
     std::is_same_v<T, FeatureConfig> || std::is_same_v<T, MutatorConfig> ||
@@ -160,6 +160,45 @@ void VisitKeys(Is<EvaluatorConfig> auto& s, auto&& visit) {
                    "the system folders is visible."});
   visit("program_filename", s.program_filename,
         KeyDoc{"", "File name of the candidate program in the evaluation's scratch folder."});
+  visit("backend", s.backend,
+        KeyDoc{"", "local (the sandboxed worker pool on this machine) or slurm (one Slurm job "
+                   "per evaluation; evaluator.slurm)."});
+  visit("slurm", s.slurm, KeyDoc{"", "The Slurm cluster of backend slurm."});
+}
+
+void VisitKeys(Is<SlurmConfig> auto& s, auto&& visit) {
+  visit("shared_dir", s.shared_dir,
+        KeyDoc{"path", "Folder on a file system the nodes share with this machine, at the same "
+                       "path; each run keeps its jobs' folders below it (required)."});
+  visit("partition", s.partition, KeyDoc{"", "sbatch --partition; empty = the default one."});
+  visit("account", s.account, KeyDoc{"", "sbatch --account; empty = the user's default."});
+  visit("gpus", s.gpus,
+        KeyDoc{"GPUs", "GPUs per job (--gres=gpu:N), asked for only when a stage's device is "
+                       "not none."});
+  visit("gpu_type", s.gpu_type,
+        KeyDoc{"", "GPU type in the gres request (--gres=gpu:TYPE:N); empty = any."});
+  visit("cpus", s.cpus, KeyDoc{"CPUs", "sbatch --cpus-per-task."});
+  visit("memory_mb", s.memory_mb, KeyDoc{"MiB", "sbatch --mem; 0 = the partition's default."});
+  visit("time_margin_seconds", s.time_margin_seconds,
+        KeyDoc{"seconds", "Added to the sum of the stage deadlines (and grace) to make the "
+                          "job's --time."});
+  visit("extra_args", s.extra_args,
+        KeyDoc{"", "Further sbatch arguments, passed as they are (e.g. --qos=short).",
+               kSplitString});
+  visit("kevolve", s.kevolve,
+        KeyDoc{"path", "The kevolve binary the nodes run; empty = the one running the "
+                       "controller (it must then be on the shared file system)."});
+  visit("poll_seconds", s.poll_seconds,
+        KeyDoc{"seconds", "How often the controller asks squeue about its jobs."});
+  visit("max_retries", s.max_retries,
+        KeyDoc{"jobs", "Resubmissions of an evaluation whose job the cluster lost (node "
+                       "failure, preemption, cancelled from outside)."});
+  visit("unavailable_seconds", s.unavailable_seconds,
+        KeyDoc{"seconds", "How long slurmctld may stay unreachable before the run stops "
+                          "(resumably)."});
+  visit("probe_timeout_seconds", s.probe_timeout_seconds,
+        KeyDoc{"seconds", "Deadline of the job that checks at start what the nodes see, "
+                          "its wait in the queue included."});
 }
 
 void VisitKeys(Is<FeatureConfig> auto& s, auto&& visit) {

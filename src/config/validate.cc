@@ -111,6 +111,33 @@ void CheckTaskAndRun(const Config& config, Checker& check) {
   check.OneOf("run.log_level", run.log_level, {"debug", "info", "warn", "error"});
 }
 
+void CheckSlurm(const EvaluatorConfig& e, Checker& check) {
+  const SlurmConfig& s = e.slurm;
+  if (s.shared_dir.empty() || s.shared_dir[0] != '/') {
+    check.Fail("evaluator.slurm.shared_dir",
+               "must be an absolute path on a file system the nodes share with this machine, "
+               "got '" + s.shared_dir + "'");
+  }
+  if (!s.kevolve.empty() && s.kevolve[0] != '/') {
+    check.Fail("evaluator.slurm.kevolve", "must be an absolute path, got '" + s.kevolve + "'");
+  }
+  check.AtLeast("evaluator.slurm.gpus", s.gpus, 0);
+  check.AtLeast("evaluator.slurm.cpus", s.cpus, 1);
+  check.AtLeast("evaluator.slurm.memory_mb", s.memory_mb, 0);
+  check.NonNegative("evaluator.slurm.time_margin_seconds", s.time_margin_seconds);
+  check.Positive("evaluator.slurm.poll_seconds", s.poll_seconds);
+  check.AtLeast("evaluator.slurm.max_retries", s.max_retries, 0);
+  check.Positive("evaluator.slurm.unavailable_seconds", s.unavailable_seconds);
+  check.Positive("evaluator.slurm.probe_timeout_seconds", s.probe_timeout_seconds);
+  for (size_t i = 0; i < e.stages.size(); ++i) {
+    if (e.stages[i].device == "exclusive" && s.gpus < 1) {
+      check.Fail("evaluator.stages[" + std::to_string(i) + "].device",
+                 "is exclusive but evaluator.slurm.gpus is 0; ask for the job's GPUs, e.g. "
+                 "gpus: 1");
+    }
+  }
+}
+
 void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
   if (e.command.empty() || e.command[0].empty()) {
     check.Fail("evaluator.command", "must name a program to run, e.g. [\"./evaluate\", \"{program}\"]");
@@ -129,7 +156,8 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
     check.Finite(path + ".threshold", stage.threshold);
     check.NonNegative(path + ".timeout_seconds", stage.timeout_seconds);
     check.OneOf(path + ".device", stage.device, {"shared", "exclusive", "none"});
-    if (stage.device == "exclusive" && e.devices.empty()) {
+    // On Slurm the node's job holds the GPUs (evaluator.slurm.gpus), so devices may be empty.
+    if (stage.device == "exclusive" && e.devices.empty() && e.backend != "slurm") {
       check.Fail(path + ".device",
                  "is exclusive but evaluator.devices is empty; list the GPUs the stage may hold, "
                  "e.g. devices: [\"0\"]");
@@ -176,6 +204,8 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
     }
   }
   check.PlainName("evaluator.program_filename", e.program_filename);
+  check.OneOf("evaluator.backend", e.backend, {"local", "slurm"});
+  if (e.backend == "slurm") CheckSlurm(e, check);
   for (size_t i = 0; i < e.read_paths.size(); ++i) {
     check.NotEmpty("evaluator.read_paths[" + std::to_string(i) + "]", e.read_paths[i]);
   }

@@ -1,5 +1,8 @@
 #include "engine/backends.h"
 
+#include <filesystem>
+
+#include "cluster/queue.h"
 #include "core/random.h"
 #include "eval/pool.h"
 #include "mutate/mutate.h"
@@ -56,7 +59,48 @@ class PoolBackend final : public EvalBackend {
   int repeats_ = 0;  // 0 = evaluator.repeats.initial
 };
 
+class SlurmBackend final : public EvalBackend {
+ public:
+  explicit SlurmBackend(std::unique_ptr<cluster::SlurmQueue> queue) : queue_(std::move(queue)) {}
+
+  void Submit(int64_t ticket, const std::string& code, uint64_t seed) override {
+    queue_->Submit(ticket, code, seed, repeats_);
+  }
+  void SetRepeats(int repeats) override { repeats_ = repeats; }
+  std::optional<EvalDone> WaitNext(int64_t timeout_ms) override {
+    auto done = queue_->WaitNext(timeout_ms);
+    if (!done) return std::nullopt;
+    return EvalDone{done->first, std::move(done->second)};
+  }
+  size_t InFlight() const override { return queue_->InFlight(); }
+  int Slots() const override { return queue_->Slots(); }
+  Status Health() const override { return queue_->Health(); }
+  std::vector<BackendEvent> TakeEvents() override {
+    std::vector<BackendEvent> out;
+    for (cluster::QueueEvent& e : queue_->TakeEvents()) {
+      out.push_back(BackendEvent{std::move(e.type), std::move(e.fields)});
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<cluster::SlurmQueue> queue_;
+  int repeats_ = 0;
+};
+
 }  // namespace
+
+Result<std::unique_ptr<EvalBackend>> MakeSlurmBackend(const Config& config,
+                                                      const std::string& run_id) {
+  std::string binary = config.evaluator.slurm.kevolve;
+  if (binary.empty()) {
+    std::error_code ec;
+    binary = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (ec) return Status::Internal("cannot find this kevolve binary: " + ec.message());
+  }
+  KEVOLVE_ASSIGN_OR_RETURN(auto queue, cluster::SlurmQueue::Create(config, run_id, binary));
+  return std::unique_ptr<EvalBackend>(new SlurmBackend(std::move(queue)));
+}
 
 std::unique_ptr<Proposer> MakeMutatorProposer(const MutatorConfig& config) {
   return std::make_unique<MutatorProposer>(config);

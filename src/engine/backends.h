@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/json.h"
 #include "core/program.h"
 #include "core/status.h"
 #include "eval/devices.h"
@@ -114,6 +115,12 @@ struct EvalDone {
   EvalResult result;
 };
 
+// Something a backend wants in events.jsonl (a cluster job lost, the scheduler away...).
+struct BackendEvent {
+  std::string type;
+  Json fields;
+};
+
 // Runs evaluations concurrently. Submit/WaitNext/InFlight are called from the controller thread.
 class EvalBackend {
  public:
@@ -130,11 +137,22 @@ class EvalBackend {
   // What exclusive stages did with each device so far (evaluator.stages[].device); empty when
   // none holds devices.
   virtual std::vector<eval::DeviceUse> DeviceUsage() const { return {}; }
+  // OK, or why evaluations cannot go on (a cluster that stopped answering): the engine then
+  // stops the run with this status; the run stays resumable.
+  virtual Status Health() const { return Status::Ok(); }
+  // Events since the last call, for events.jsonl, in order.
+  virtual std::vector<BackendEvent> TakeEvents() { return {}; }
 };
 
 // The sandboxed evaluator pool of the eval module. `scratch_root` receives per-evaluation folders.
 Result<std::unique_ptr<EvalBackend>> MakePoolBackend(const EvaluatorConfig& config,
                                                      const std::string& task_dir,
                                                      const std::string& scratch_root);
+
+// One Slurm job per evaluation (evaluator.backend: slurm; cluster/queue.h): checks at start
+// that a node sees evaluator.slurm.shared_dir and can evaluate there, and takes over the jobs a
+// killed controller of `run_id` left. The nodes run evaluator.slurm.kevolve, or this binary.
+Result<std::unique_ptr<EvalBackend>> MakeSlurmBackend(const Config& config,
+                                                      const std::string& run_id);
 
 }  // namespace kevolve::engine

@@ -6,6 +6,7 @@ namespace kevolve::engine {
 EngineEnv DefaultEngineEnv() {
   EngineEnv env;
   env.make_backend = [](const Config& config, const RunPaths& paths) {
+    if (config.evaluator.backend == "slurm") return MakeSlurmBackend(config, paths.unique_id());
     return MakePoolBackend(config.evaluator, config.task.dir, paths.scratch());
   };
   env.make_proposer = [](const Config& config) -> Result<std::unique_ptr<Proposer>> {

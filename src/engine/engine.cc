@@ -347,6 +347,7 @@ Status Engine::EvaluateInitial(const std::atomic<bool>& stop) {
   backend_->Submit(0, code, config_.run.seed);
   while (!stop.load()) {
     auto done = backend_->WaitNext(kWaitSliceMs);
+    KEVOLVE_RETURN_IF_ERROR(DrainBackend());
     if (!done) continue;
     p.result = std::move(done->result);
     AdaptRepeats(p.result, ran_with);

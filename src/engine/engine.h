@@ -172,6 +172,8 @@ class Engine {
   Status RecordCalls(Ticket& ticket);
   void SubmitEvaluations();
   Status CollectEvaluations(int64_t timeout_ms, bool* progressed);
+  // The backend's events into events.jsonl, then its Health().
+  Status DrainBackend();
   Status ResolveDone(bool* progressed);
   Status Resolve(int64_t ticket_id, Ticket& ticket);
   // Commits an evaluated ticket; returns the score it gained over its parent (0 for none).

@@ -297,7 +297,12 @@ Status Engine::CollectEvaluations(int64_t timeout_ms, bool* progressed) {
     it->second.stage = Stage::kDone;
     *progressed = true;
   }
-  return Status::Ok();
+  return DrainBackend();
+}
+
+Status Engine::DrainBackend() {
+  for (BackendEvent& e : backend_->TakeEvents()) events_->Emit(e.type, std::move(e.fields));
+  return backend_->Health();
 }
 
 Status Engine::ResolveDone(bool* progressed) {

@@ -29,16 +29,19 @@ std::string RunPaths::best(const std::string& initial_program) const {
   return dir + "/best" + std::filesystem::path(initial_program).extension().string();
 }
 
-std::string RunPaths::scratch() const {
-  std::error_code ec;
-  std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
-  if (ec) tmp = "/tmp";
+std::string RunPaths::unique_id() const {
   // The run id alone is not unique across output folders (two runs started in the same
   // millisecond, or tests on a fixed clock, share it); the folder's path is.
   char where[12];
   std::snprintf(where, sizeof(where), "-%08x", static_cast<unsigned>(Fnv1a64(dir) & 0xffffffffu));
-  return (tmp / ("kevolve-scratch-" + std::filesystem::path(dir).filename().string() + where))
-      .string();
+  return std::filesystem::path(dir).filename().string() + where;
+}
+
+std::string RunPaths::scratch() const {
+  std::error_code ec;
+  std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+  if (ec) tmp = "/tmp";
+  return (tmp / ("kevolve-scratch-" + unique_id())).string();
 }
 
 Result<RunPaths> FindRun(const std::string& run, const std::string& output_dir) {

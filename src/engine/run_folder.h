@@ -28,6 +28,9 @@ struct RunPaths {
   std::string db() const { return dir + "/run.db"; }
   std::string config() const { return dir + "/config.yaml"; }
   std::string events() const { return dir + "/events.jsonl"; }
+  // "<run id>-<8 hex digits of the run folder's path hash>": names the run's cluster jobs and
+  // shared folder (the run id alone is not unique across output folders).
+  std::string unique_id() const;
   // `initial_program` is the task's file name; its extension is kept.
   std::string best(const std::string& initial_program) const;
   // <tmp>/kevolve-scratch-<run id>-<8 hex digits of the run folder's path hash>: every folder
