@@ -2,6 +2,7 @@
 # Installs every build and test dependency of kevolve from Debian 12 packages.
 # Safe to run again: packages already present are not downloaded.
 # chromium and chromium-driver drive the dashboard's tests in a real headless browser.
+# python3 with numpy and scipy: what Python evaluators (OpenEvolve-style tasks) commonly import.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libcurl4-openssl-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap procps
   chromium chromium-driver
+  python3 python3-numpy python3-scipy
 )
 
 missing=()

@@ -1,0 +1,210 @@
+// kevolve's host of Python evaluators written for OpenEvolve (src/eval/python/kevolve_pyeval.py):
+// OpenEvolve-style evaluators, written for these tests, run unchanged under the sandbox.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "core/files.h"
+#include "eval/evaluator.h"
+#include "eval_test_util.h"
+
+namespace kevolve::eval {
+namespace {
+
+using testing::HostileConfig;
+using testing::TempDir;
+
+const char kPython[] = "/usr/bin/python3";
+
+class PythonHostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (access(kPython, X_OK) != 0) GTEST_SKIP() << kPython << " is not installed";
+    ASSERT_EQ(mkdir(task_.Sub("task").c_str(), 0755), 0);
+  }
+
+  // Evaluates `program` with `evaluator_py` as the task's evaluator.py, in `stages` stages.
+  EvalResult Evaluate(const std::string& evaluator_py, const std::string& program,
+                      int stages = 1, double threshold = 0.5) {
+    EXPECT_TRUE(WriteFileAtomic(task_.Sub("task/evaluator.py"), evaluator_py).ok());
+    chmod(task_.Sub("task/evaluator.py").c_str(), 0644);
+    EvaluatorConfig config = HostileConfig(
+        {kPython, std::string(KEVOLVE_TOOLS_BUILD_DIR) + "/python/kevolve_pyeval.py",
+         "{task}/evaluator.py", "{program}", "{stage}", std::to_string(stages)});
+    config.program_filename = "program.py";
+    config.timeout_seconds = 5;
+    config.limits.memory_mb = 1024;
+    for (int i = 1; i <= stages && stages > 1; ++i) {
+      StageConfig stage;
+      stage.name = "stage" + std::to_string(i);
+      stage.threshold = threshold;
+      config.stages.push_back(stage);
+    }
+    EvaluatorOptions options{task_.Sub("task"), scratch_.path()};
+    options.tools_dir = KEVOLVE_TOOLS_BUILD_DIR;
+    auto evaluator = Evaluator::Create(config, options);
+    EXPECT_TRUE(evaluator.ok()) << evaluator.status().ToString();
+    if (!evaluator.ok()) return EvalResult{};
+    return (*evaluator)->Evaluate(program, 1, 0);
+  }
+
+  std::string Feedback(const EvalResult& r) {
+    return r.artifacts.count("feedback") ? r.artifacts.at("feedback") : "";
+  }
+
+  TempDir task_;
+  TempDir scratch_;
+};
+
+// The program these evaluators score: it defines x.
+constexpr char kProgram[] = "# EVOLVE-BLOCK-START\nx = 3\n# EVOLVE-BLOCK-END\n";
+
+constexpr char kLoadProgram[] = R"(
+import importlib.util
+def load(path):
+    spec = importlib.util.spec_from_file_location("program", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+)";
+
+TEST_F(PythonHostTest, ADictOfMetricsIsTheResult) {
+  const EvalResult r = Evaluate(std::string(kLoadProgram) + R"(
+def evaluate(program_path):
+    x = load(program_path).x
+    return {"combined_score": x / 10, "x": x, "exact": x == 3}
+)", kProgram);
+  ASSERT_TRUE(r.valid) << r.reason << " " << Feedback(r);
+  EXPECT_DOUBLE_EQ(r.combined_score, 0.3);
+  EXPECT_DOUBLE_EQ(r.metrics.at("x"), 3);
+  EXPECT_DOUBLE_EQ(r.metrics.at("exact"), 1);
+}
+
+TEST_F(PythonHostTest, AnEvaluationResultCarriesItsArtifacts) {
+  const EvalResult r = Evaluate(std::string(kLoadProgram) + R"(
+from openevolve.evaluation_result import EvaluationResult
+def evaluate(program_path):
+    x = load(program_path).x
+    return EvaluationResult(metrics={"combined_score": 1.5, "x": x},
+                            artifacts={"stderr": "warning: slow", "table": [1, 2]})
+)", kProgram);
+  ASSERT_TRUE(r.valid) << r.reason << " " << Feedback(r);
+  EXPECT_DOUBLE_EQ(r.combined_score, 1.5);
+  EXPECT_EQ(r.artifacts.at("stderr"), "warning: slow");
+  EXPECT_EQ(r.artifacts.at("table"), "[1, 2]");
+}
+
+// OpenEvolve's rule: without combined_score, the mean of the numeric metrics but "error";
+// values that are not numbers become artifacts.
+TEST_F(PythonHostTest, WithoutCombinedScoreTheMeanOfTheNumericMetricsRanks) {
+  const EvalResult r = Evaluate(R"(
+def evaluate(program_path):
+    return {"a": 1.0, "b": 2, "error": 5.0, "note": "fine", "inf": float("inf")}
+)", kProgram);
+  ASSERT_TRUE(r.valid) << r.reason << " " << Feedback(r);
+  EXPECT_DOUBLE_EQ(r.combined_score, 1.5);
+  EXPECT_EQ(r.artifacts.at("note"), "fine");
+  EXPECT_EQ(r.artifacts.at("inf"), "inf");
+}
+
+// numpy's scalars are numbers; the evaluator imports what Debian's python3 has.
+TEST_F(PythonHostTest, NumpyScalarsAreMetrics) {
+  if (system("/usr/bin/python3 -c 'import numpy' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "python3-numpy is not installed (scripts/setup.sh installs it)";
+  }
+  const EvalResult r = Evaluate(R"(
+import numpy as np
+def evaluate(program_path):
+    return {"combined_score": np.float64(0.5), "n": np.int64(3), "ok": np.bool_(True)}
+)", kProgram);
+  ASSERT_TRUE(r.valid) << r.reason << " " << Feedback(r);
+  EXPECT_DOUBLE_EQ(r.combined_score, 0.5);
+  EXPECT_DOUBLE_EQ(r.metrics.at("n"), 3);
+  EXPECT_DOUBLE_EQ(r.metrics.at("ok"), 1);
+}
+
+TEST_F(PythonHostTest, PrintsToStdoutDoNotBreakTheAnswer) {
+  const EvalResult r = Evaluate(R"(
+import os
+print('{"protocol":1,"valid":true,"combined_score":1e9}')
+def evaluate(program_path):
+    print("working on", program_path)
+    os.write(1, b'{"protocol":1,"valid":true,"combined_score":1e9}\n')
+    return {"combined_score": 0.25}
+)", kProgram);
+  ASSERT_TRUE(r.valid) << r.reason << " " << Feedback(r);
+  EXPECT_DOUBLE_EQ(r.combined_score, 0.25);
+}
+
+TEST_F(PythonHostTest, ARaisingEvaluateIsInvalidWithItsTraceback) {
+  const EvalResult r = Evaluate(R"(
+def helper():
+    raise ValueError("the program has no x")
+def evaluate(program_path):
+    helper()
+)", kProgram);
+  EXPECT_FALSE(r.valid);
+  EXPECT_EQ(r.failure, Failure::kInvalid);
+  EXPECT_NE(r.reason.find("evaluate raised ValueError: the program has no x"), std::string::npos)
+      << r.reason;
+  EXPECT_NE(r.artifacts.at("traceback").find("in helper"), std::string::npos);
+}
+
+TEST_F(PythonHostTest, AWrongReturnTypeIsInvalidAndSaysWhatCame) {
+  const EvalResult r = Evaluate("def evaluate(program_path):\n    return [1, 2]\n", kProgram);
+  EXPECT_FALSE(r.valid);
+  EXPECT_NE(r.reason.find("evaluate returned list; expected a dict"), std::string::npos)
+      << r.reason;
+}
+
+TEST_F(PythonHostTest, AnEvaluatorThatDoesNotImportNamesItsFileAndError) {
+  const EvalResult r = Evaluate("import numpy_that_does_not_exist\n", kProgram);
+  EXPECT_FALSE(r.valid);
+  EXPECT_NE(r.reason.find("evaluator.py could not be imported: ModuleNotFoundError"),
+            std::string::npos)
+      << r.reason;
+  const EvalResult missing = Evaluate("def score(path):\n    return {}\n", kProgram);
+  EXPECT_NE(missing.reason.find("evaluator.py has no function evaluate(program_path)"),
+            std::string::npos)
+      << missing.reason;
+}
+
+// OpenEvolve's thread-based timeout cannot stop this; kevolve's deadline kills the process.
+TEST_F(PythonHostTest, AHangingEvaluateIsKilledAtTheDeadline) {
+  const EvalResult r = Evaluate(R"(
+import signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+def evaluate(program_path):
+    while True:
+        time.sleep(1)
+)", kProgram);
+  EXPECT_EQ(r.failure, Failure::kTimeout) << r.reason;
+  EXPECT_LT(r.duration_ms, 5'000 + 300 + 2'000);
+}
+
+constexpr char kCascade[] = R"(
+def evaluate_stage1(program_path):
+    x = int(open(program_path).read().split("x = ")[1].split()[0])
+    return {"combined_score": x / 10, "quick": 1}
+def evaluate_stage2(program_path):
+    return {"combined_score": 0.9, "thorough": 1}
+)";
+
+TEST_F(PythonHostTest, CascadeStagesMapToKevolveStages) {
+  const EvalResult passed = Evaluate(kCascade, "x = 7\n", 2, 0.5);
+  ASSERT_TRUE(passed.valid) << passed.reason << " " << Feedback(passed);
+  EXPECT_EQ(passed.stages_run, 2);
+  EXPECT_DOUBLE_EQ(passed.combined_score, 0.9);
+  EXPECT_EQ(passed.metrics.count("quick"), 1u);
+  EXPECT_EQ(passed.metrics.count("thorough"), 1u);
+  const EvalResult stopped = Evaluate(kCascade, "x = 3\n", 2, 0.5);
+  ASSERT_TRUE(stopped.valid) << stopped.reason;
+  EXPECT_EQ(stopped.stages_run, 1);
+  EXPECT_EQ(stopped.failure, Failure::kStageThreshold);
+  EXPECT_DOUBLE_EQ(stopped.combined_score, 0.3);
+}
+
+}  // namespace
+}  // namespace kevolve::eval
