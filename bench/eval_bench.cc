@@ -4,6 +4,8 @@
 //
 // Usage: eval_bench [evaluations=300] [COMMAND WORD...]
 // KEVOLVE_BENCH_WAY=direct|process|slot|bwrap measures that way only (to trace one).
+// KEVOLVE_BENCH_TASK=DIR evaluates in that task folder ({task} in a word) instead of an empty one,
+// e.g. tests/e2e/tasks/openevolve_toy with kevolve's Python host (docs/openevolve.md).
 // COMMAND defaults to /usr/bin/printf with a protocol-1 answer (one exec, no work). {program}
 // in a word is the candidate's path, as in evaluator.command.
 //
@@ -86,22 +88,24 @@ Cost PerEvaluation(const Sample& a, const Sample& b, int n) {
 }
 
 std::vector<std::string> Substituted(const std::vector<std::string>& command,
-                                     const std::string& program) {
+                                     const std::string& program, const std::string& task) {
   std::vector<std::string> argv;
   for (std::string word : command) {
     for (size_t at; (at = word.find("{program}")) != std::string::npos;) {
       word.replace(at, 9, program);
     }
+    for (size_t at; (at = word.find("{task}")) != std::string::npos;) word.replace(at, 6, task);
     argv.push_back(word);
   }
   return argv;
 }
 
 // The command run directly, n times: the evaluator's own work.
-Cost Direct(const std::vector<std::string>& command, const std::string& dir, int n) {
+Cost Direct(const std::vector<std::string>& command, const std::string& dir,
+            const std::string& task, int n) {
   const std::string program = dir + "/program.py";
   (void)WriteFileAtomic(program, "a = 1\n");
-  const std::vector<std::string> words = Substituted(command, program);
+  const std::vector<std::string> words = Substituted(command, program, task);
   std::vector<char*> argv;
   for (const std::string& w : words) argv.push_back(const_cast<char*>(w.c_str()));
   argv.push_back(nullptr);
@@ -162,10 +166,14 @@ int main(int argc, char** argv) {
   if (argc > 2) command.assign(argv + 2, argv + argc);
   const std::string root = MakeTempDir("/tmp", "kevolve-eval-bench-").value_or("");
   chmod(root.c_str(), 0755);
-  const std::string task = root + "/task", scratch = root + "/scratch";
-  (void)MakeDirs(task);
+  const char* task_env = std::getenv("KEVOLVE_BENCH_TASK");
+  const std::string task = task_env != nullptr ? AbsolutePath(task_env) : root + "/task";
+  const std::string scratch = root + "/scratch";
   (void)MakeDirs(scratch);
-  chmod(task.c_str(), 0755);
+  if (task_env == nullptr) {
+    (void)MakeDirs(task);
+    chmod(task.c_str(), 0755);
+  }
 
   std::printf("evaluator:");
   for (const std::string& w : command) std::printf(" %s", w.c_str());
@@ -174,7 +182,7 @@ int main(int argc, char** argv) {
               "of it own", "wall ms/eval", "machine ms/eval");
   const char* only = std::getenv("KEVOLVE_BENCH_WAY");
   const auto wanted = [only](const char* way) { return only == nullptr || std::string(only) == way; };
-  const Cost direct = wanted("direct") ? Direct(command, task, n) : Cost{};
+  const Cost direct = wanted("direct") ? Direct(command, root, task, n) : Cost{};
   std::printf("%-34s %12.2f %14s %10.2f %12.2f %14.2f\n", "direct (no sandbox)", direct.cpu_ms,
               "-", direct.self_ms, direct.wall_ms, direct.machine_ms);
   struct Way {

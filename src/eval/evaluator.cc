@@ -475,6 +475,10 @@ SandboxSpec Evaluator::StageSpec(int stage, const std::string& workdir, uint64_t
   spec.ro_binds = ro_binds_;
   spec.dev_binds = gpu_nodes_;
   spec.cancel = cancel;
+  // kevolve's Python host in a slot: the evaluator is imported once per slot, a process forked
+  // per candidate (docs/openevolve.md).
+  spec.fork_server = persistent_slots() && config_.command.size() == 6 &&
+                     EndsWith(config_.command[1], "/kevolve_pyeval.py");
   return spec;
 }
 

@@ -69,6 +69,7 @@ Result<std::string> EncodeRun(const SandboxSpec& spec, const Launch& launch) {
   for (const std::string& word : launch.argv) add(word);
   for (const std::string& entry : spec.env) add(entry);
   header.strings_bytes = static_cast<uint32_t>(strings.size());
+  header.fork_server = spec.fork_server && launch.argv.size() >= 3 ? 1 : 0;
   if (header.rlimit_count > KEVOLVE_SLOT_MAX_RLIMITS ||
       header.filter_count > KEVOLVE_SLOT_MAX_FILTER) {
     return Status::Internal("slot sandbox: too many rlimits or seccomp instructions");

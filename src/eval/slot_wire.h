@@ -9,6 +9,10 @@
  * agent -> kevolve:
  *   SlotReport   ready (once, after start-up), setup_error (the candidate could not be
  *                started: step and errno), finished (wait status, CPU, peak memory, leftovers).
+ * agent <-> fork server (kevolve_pyeval.py --serve, its descriptor 3):
+ *   agent: workdir, "R", rlimits as "resource soft hard", "A", args..., "E", env..., each
+ *          NUL-ended, with stdin, stdout, stderr and the Landlock ruleset (when any) attached.
+ *   server: "done STATUS CPU_US MAX_RSS_KB" once the forked process is reaped.
  */
 #ifndef KEVOLVE_EVAL_SLOT_WIRE_H_
 #define KEVOLVE_EVAL_SLOT_WIRE_H_
@@ -59,7 +63,10 @@ struct SlotRunHeader {
   int32_t argc;          /* strings: exec path, workdir, argv[argc], envp[envc], each NUL-ended */
   int32_t envc;
   uint32_t strings_bytes;
-  uint32_t unused;
+  /* 1: argv is [interpreter, host, evaluator, args...] of kevolve's Python host; the slot keeps
+   * "interpreter host --serve evaluator" running (a fork server that imports the evaluator once)
+   * and the run is a process forked from it with args. */
+  int32_t fork_server;
 };
 
 struct SlotSignal {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "core/files.h"
@@ -28,6 +29,12 @@ class PythonHostTest : public ::testing::Test {
   // Evaluates `program` with `evaluator_py` as the task's evaluator.py, in `stages` stages.
   EvalResult Evaluate(const std::string& evaluator_py, const std::string& program,
                       int stages = 1, double threshold = 0.5) {
+    std::unique_ptr<Evaluator> evaluator = Make(evaluator_py, stages, threshold);
+    return evaluator ? evaluator->Evaluate(program, 1, 0) : EvalResult{};
+  }
+
+  std::unique_ptr<Evaluator> Make(const std::string& evaluator_py, int stages = 1,
+                                  double threshold = 0.5, const std::string& sandbox = "process") {
     EXPECT_TRUE(WriteFileAtomic(task_.Sub("task/evaluator.py"), evaluator_py).ok());
     chmod(task_.Sub("task/evaluator.py").c_str(), 0644);
     EvaluatorConfig config = HostileConfig(
@@ -42,12 +49,12 @@ class PythonHostTest : public ::testing::Test {
       stage.threshold = threshold;
       config.stages.push_back(stage);
     }
+    config.sandbox = sandbox;
     EvaluatorOptions options{task_.Sub("task"), scratch_.path()};
     options.tools_dir = KEVOLVE_TOOLS_BUILD_DIR;
     auto evaluator = Evaluator::Create(config, options);
     EXPECT_TRUE(evaluator.ok()) << evaluator.status().ToString();
-    if (!evaluator.ok()) return EvalResult{};
-    return (*evaluator)->Evaluate(program, 1, 0);
+    return evaluator.ok() ? std::move(*evaluator) : nullptr;
   }
 
   std::string Feedback(const EvalResult& r) {
@@ -169,6 +176,70 @@ TEST_F(PythonHostTest, AnEvaluatorThatDoesNotImportNamesItsFileAndError) {
   EXPECT_NE(missing.reason.find("evaluator.py has no function evaluate(program_path)"),
             std::string::npos)
       << missing.reason;
+}
+
+// In a worker slot's sandbox the evaluator is imported once and every candidate is a process
+// forked from the slot's fork server: what a candidate changes in the evaluator's module (a
+// global, a new attribute) dies with it, and the next candidate sees the module as imported.
+constexpr char kCountingEvaluator[] = R"(
+import sys, time
+IMPORTED_AT = time.time()
+calls = 0
+def evaluate(program_path):
+    global calls
+    calls += 1
+    exec(open(program_path).read(), {"evaluator": sys.modules["evaluator"]})
+    return {"combined_score": 1, "imported_at": IMPORTED_AT, "calls": calls,
+            "leak": getattr(sys.modules["evaluator"], "LEAK", 0)}
+)";
+
+TEST_F(PythonHostTest, ACandidateChangesNothingOfTheImportedEvaluatorForTheNext) {
+  std::unique_ptr<Evaluator> evaluator = Make(kCountingEvaluator);
+  ASSERT_NE(evaluator, nullptr);
+  if (!evaluator->persistent_slots()) GTEST_SKIP() << "no persistent slots here";
+  const EvalResult meddler =
+      evaluator->Evaluate("evaluator.LEAK = 5\nevaluator.calls = 100\n", 1, 0);
+  const EvalResult next = evaluator->Evaluate("x = 1\n", 1, 0);
+  ASSERT_TRUE(meddler.valid) << meddler.reason << " " << Feedback(meddler);
+  ASSERT_TRUE(next.valid) << next.reason << " " << Feedback(next);
+  EXPECT_DOUBLE_EQ(meddler.metrics.at("leak"), 5);
+  EXPECT_DOUBLE_EQ(next.metrics.at("leak"), 0);
+  EXPECT_DOUBLE_EQ(next.metrics.at("calls"), 1);
+  // Imported once, in the fork server, not per candidate.
+  EXPECT_EQ(meddler.metrics.at("imported_at"), next.metrics.at("imported_at"));
+}
+
+// The server is the candidate's parent and runs as the same uid; Landlock's signal scoping
+// (ABI 6) keeps the candidate from killing it, so the next candidate still forks from it.
+TEST_F(PythonHostTest, ACandidateCannotKillTheForkServer) {
+  if (DetectSandbox().landlock_abi < 6) GTEST_SKIP() << "Landlock below ABI 6: no signal scoping";
+  std::unique_ptr<Evaluator> evaluator = Make(kCountingEvaluator);
+  ASSERT_NE(evaluator, nullptr);
+  if (!evaluator->persistent_slots()) GTEST_SKIP() << "no persistent slots here";
+  const EvalResult before = evaluator->Evaluate("x = 1\n", 1, 0);
+  const EvalResult killer =
+      evaluator->Evaluate("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n", 1, 0);
+  const EvalResult after = evaluator->Evaluate("x = 2\n", 1, 0);
+  ASSERT_TRUE(before.valid) << before.reason;
+  EXPECT_NE(killer.reason.find("PermissionError"), std::string::npos) << killer.reason;
+  ASSERT_TRUE(after.valid) << after.reason;
+  EXPECT_EQ(before.metrics.at("imported_at"), after.metrics.at("imported_at"));
+}
+
+// Without a slot sandbox (bwrap here) the host imports the evaluator per evaluation; the answer
+// is the same.
+TEST_F(PythonHostTest, WithoutASlotTheHostRunsPerEvaluation) {
+  if (!DetectSandbox().bwrap) GTEST_SKIP() << "bwrap cannot run here";
+  std::unique_ptr<Evaluator> evaluator = Make(kCountingEvaluator, 1, 0.5, "bwrap");
+  ASSERT_NE(evaluator, nullptr);
+  EXPECT_FALSE(evaluator->persistent_slots());
+  const EvalResult first = evaluator->Evaluate("evaluator.LEAK = 5\n", 1, 0);
+  const EvalResult second = evaluator->Evaluate("x = 1\n", 1, 0);
+  ASSERT_TRUE(first.valid) << first.reason << " " << Feedback(first);
+  ASSERT_TRUE(second.valid) << second.reason << " " << Feedback(second);
+  EXPECT_DOUBLE_EQ(second.metrics.at("leak"), 0);
+  EXPECT_DOUBLE_EQ(second.metrics.at("calls"), 1);
+  EXPECT_NE(first.metrics.at("imported_at"), second.metrics.at("imported_at"));
 }
 
 // OpenEvolve's thread-based timeout cannot stop this; kevolve's deadline kills the process.

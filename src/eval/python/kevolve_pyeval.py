@@ -2,6 +2,7 @@
 
 Usage (kevolve runs it as the evaluator command, inside the sandbox):
     python3 kevolve_pyeval.py EVALUATOR_PY PROGRAM [STAGE [STAGES]]
+    python3 kevolve_pyeval.py --serve EVALUATOR_PY   (a worker slot's fork server, below)
 
 Imports EVALUATOR_PY (its folder first on sys.path, and kevolve's `openevolve` stand-in after
 it), calls its function for STAGE of STAGES -- `evaluate(program_path)` for a single stage,
@@ -22,6 +23,9 @@ import json
 import math
 import numbers
 import os
+import resource
+import signal
+import socket
 import sys
 import traceback
 
@@ -116,17 +120,8 @@ def _function_for(module, stage, stages):
     return "evaluate"
 
 
-def main(argv):
-    if len(argv) < 3:
-        sys.stderr.write("usage: kevolve_pyeval.py EVALUATOR_PY PROGRAM [STAGE [STAGES]]\n")
-        return 2
-    evaluator_path, program_path = os.path.abspath(argv[1]), os.path.abspath(argv[2])
-    stage = int(argv[3]) if len(argv) > 3 else 1
-    stages = int(argv[4]) if len(argv) > 4 else 1
-    # The answer goes to the real stdout; everything else printed, by Python or by native code,
-    # goes to stderr.
-    answer_fd = os.dup(1)
-    os.dup2(2, 1)
+def _import(evaluator_path):
+    """The evaluator module, or the invalid answer that says why it does not import."""
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:0] = [os.path.dirname(evaluator_path), here]
     name = os.path.basename(evaluator_path)
@@ -137,25 +132,133 @@ def main(argv):
         module = importlib.util.module_from_spec(spec)
         sys.modules["evaluator"] = module
         spec.loader.exec_module(module)
+        return module, None
     except BaseException as e:  # SystemExit and KeyboardInterrupt too: nothing may escape
-        _answer(answer_fd, _invalid(f"{name} could not be imported: {type(e).__name__}: {e}",
-                                    traceback.format_exc()))
-        return 0
+        return None, _invalid(f"{name} could not be imported: {type(e).__name__}: {e}",
+                              traceback.format_exc())
+
+
+def _evaluate(module, failure, name, program_path, stage, stages):
+    """The answer for one candidate."""
+    if failure is not None:
+        return failure
     function_name = _function_for(module, stage, stages)
     function = getattr(module, function_name, None)
     if not callable(function):
-        _answer(answer_fd, _invalid(f"{name} has no function {function_name}(program_path)"))
-        return 0
+        return _invalid(f"{name} has no function {function_name}(program_path)")
     try:
         result = function(program_path)
     except BaseException as e:
-        _answer(answer_fd, _invalid(f"{function_name} raised {type(e).__name__}: {e}",
-                                    traceback.format_exc()))
-        return 0
+        return _invalid(f"{function_name} raised {type(e).__name__}: {e}", traceback.format_exc())
     finally:
         sys.stdout.flush()
-    _answer(answer_fd, _convert(result, function_name))
+    return _convert(result, function_name)
+
+
+def _answer_to_stdout(compute):
+    """Runs compute() with whatever it prints sent to stderr; its answer goes to stdout."""
+    answer_fd = os.dup(1)
+    os.dup2(2, 1)
+    _answer(answer_fd, compute())
+
+
+def main(argv):
+    if len(argv) >= 3 and argv[1] == "--serve":
+        return serve(os.path.abspath(argv[2]))
+    if len(argv) < 3:
+        sys.stderr.write("usage: kevolve_pyeval.py EVALUATOR_PY PROGRAM [STAGE [STAGES]]\n")
+        return 2
+    evaluator_path, program_path = os.path.abspath(argv[1]), os.path.abspath(argv[2])
+    stage = int(argv[3]) if len(argv) > 3 else 1
+    stages = int(argv[4]) if len(argv) > 4 else 1
+
+    def compute():
+        module, failure = _import(evaluator_path)
+        return _evaluate(module, failure, os.path.basename(evaluator_path), program_path, stage,
+                         stages)
+
+    _answer_to_stdout(compute)
     return 0
+
+
+# The fork server of a worker slot's sandbox (src/eval/slot_agent.c): the evaluator is imported
+# once; each candidate is a process forked from here, which takes its descriptors, rlimits,
+# folder, environment and Landlock ruleset from the agent's request, evaluates and exits. What
+# it changes (module globals included) dies with it.
+
+LANDLOCK_RESTRICT_SELF = 446  # the same number on every architecture Linux has
+PR_SET_DUMPABLE = 4
+
+
+def _child(words, fds, module, failure, name, libc):
+    workdir = words[0]
+    at = words.index("R") + 1
+    limits = []
+    while words[at] != "A":
+        resource_id, soft, hard = (int(x) for x in words[at].split())
+        limits.append((resource_id, soft, hard))
+        at += 1
+    args_end = words.index("E", at + 1)
+    args = words[at + 1:args_end]
+    env = words[args_end + 1:]
+    os.setsid()
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    for target, fd in enumerate(fds[:3]):
+        os.dup2(fd, target)
+    infinity = resource.RLIM_INFINITY
+    for resource_id, soft, hard in limits:
+        as_limit = lambda v: infinity if v >= 1 << 63 else v
+        resource.setrlimit(resource_id, (as_limit(soft), as_limit(hard)))
+    os.chdir(workdir)
+    os.environ.clear()
+    os.environ.update(dict(entry.split("=", 1) for entry in env if "=" in entry))
+    if len(fds) > 3:
+        if libc.syscall(LANDLOCK_RESTRICT_SELF, fds[3], 0) != 0:
+            os.write(2, b"kevolve: landlock_restrict_self failed in the fork server\n")
+            os._exit(126)
+    os.closerange(3, 1 << 16)
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    program_path = os.path.abspath(args[0])
+    stage = int(args[1]) if len(args) > 1 else 1
+    stages = int(args[2]) if len(args) > 2 else 1
+    _answer_to_stdout(lambda: _evaluate(module, failure, name, program_path, stage, stages))
+    sys.stdout.flush()
+    sys.stderr.flush()
+
+
+def serve(evaluator_path):
+    import ctypes  # here, once: each candidate's process only calls it
+    libc = ctypes.CDLL(None, use_errno=True)
+    # Not dumpable: a candidate of the same uid can neither ptrace the server nor open its /proc
+    # entries (each forked process turns dumpable again for its own evaluation).
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    module, failure = _import(evaluator_path)
+    name = os.path.basename(evaluator_path)
+    control = socket.socket(fileno=3)
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 1 << 18, 4)
+        except OSError:
+            return 0
+        if not data:
+            return 0
+        words = data.decode("utf-8", errors="surrogateescape").split("\0")
+        if words and words[-1] == "":
+            words.pop()
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                _child(words, fds, module, failure, name, libc)
+            except BaseException:
+                traceback.print_exc()
+                code = 125
+            os._exit(code)
+        for fd in fds:
+            os.close(fd)
+        _, status, usage = os.wait4(pid, 0)
+        cpu_us = int((usage.ru_utime + usage.ru_stime) * 1e6)
+        control.send(f"done {status} {cpu_us} {usage.ru_maxrss}".encode())
 
 
 if __name__ == "__main__":
