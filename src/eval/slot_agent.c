@@ -36,28 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "eval/slot_wire.h"
-
-/* ChildStep of sandbox_internal.h: which setup step failed. */
-enum {
-  kStepFds = 1,
-  kStepFork = 2,
-  kStepRlimit = 3,
-  kStepGroups = 4,
-  kStepSetGid = 5,
-  kStepSetUid = 6,
-  kStepNoNewPrivs = 7,
-  kStepSeccomp = 8,
-  kStepLandlock = 9,
-  kStepChdir = 10,
-  kStepExec = 11,
-  kStepMountProc = 12,
-};
-
-enum { kControlFd = 3 };
-/* In the candidate's process before exec: the setup-error pipe and the ruleset. In the fork
- * server's: its socket, then the setup-error pipe. */
-enum { kErrorFd = 3, kRulesetFd = 4, kServerSocketFd = 3, kServerErrorFd = 4 };
+#include "eval/slot_agent.h"
 
 #ifndef SHM_STAT_ANY
 #define SHM_STAT_ANY 15
@@ -74,12 +53,12 @@ struct LandlockPathBeneath {
   int32_t parent_fd;
 } __attribute__((packed));
 
-static void Send(const struct SlotReport* report) {
+void Send(const struct SlotReport* report) {
   while (send(kControlFd, report, sizeof *report, MSG_NOSIGNAL) < 0 && errno == EINTR) {
   }
 }
 
-static void SendSetupError(int step, int error) {
+void SendSetupError(int step, int error) {
   struct SlotReport report;
   memset(&report, 0, sizeof report);
   report.kind = kSlotReportSetupError;
@@ -89,7 +68,7 @@ static void SendSetupError(int step, int error) {
 }
 
 /* Every System V object of the slot's IPC namespace. */
-static void RemoveIpcObjects(void) {
+void RemoveIpcObjects(void) {
   struct shm_info shm_info;
   const int shm_max = shmctl(0, SHM_INFO, (struct shmid_ds*)(void*)&shm_info);
   for (int i = 0; i <= shm_max; ++i) {
@@ -113,7 +92,7 @@ static void RemoveIpcObjects(void) {
   }
 }
 
-static int AllowBeneath(int ruleset, const char* path, uint64_t access) {
+int AllowBeneath(int ruleset, const char* path, uint64_t access) {
   if (access == 0) return 0;
   const int fd = open(path, O_PATH | O_CLOEXEC);
   if (fd < 0) return errno;
@@ -124,17 +103,6 @@ static int AllowBeneath(int ruleset, const char* path, uint64_t access) {
   return error;
 }
 
-struct Request {
-  struct SlotRunHeader header;
-  const struct SlotRlimit* rlimits;
-  struct sock_fprog filter;
-  const char* exec_path;
-  const char* workdir;
-  char* argv[4096];
-  char* envp[4096];
-  int fds[4];
-  int fd_count;
-};
 
 /* Splits the message; false when it is malformed. */
 static int ParseRun(char* message, size_t size, struct Request* request) {
@@ -172,14 +140,14 @@ static int ParseRun(char* message, size_t size, struct Request* request) {
   return 1;
 }
 
-static void ClosePassed(struct Request* request) {
+void ClosePassed(struct Request* request) {
   for (int i = 0; i < request->fd_count; ++i) close(request->fds[i]);
   request->fd_count = 0;
 }
 
-static int g_error_fd = kErrorFd; /* where Fail reports, in a child before exec */
+int g_error_fd = kErrorFd; /* where Fail reports, in a child before exec */
 
-__attribute__((noreturn)) static void Fail(int step) {
+__attribute__((noreturn)) void Fail(int step) {
   const int pair[2] = {step, errno};
   while (write(g_error_fd, pair, sizeof pair) < 0 && errno == EINTR) {
   }
@@ -188,7 +156,7 @@ __attribute__((noreturn)) static void Fail(int step) {
 
 /* Rlimits, the slot's uid, PDEATHSIG, no_new_privs and the seccomp filter of `r`, on this
  * process (between fork and exec). */
-static void DropPrivileges(const struct Request* r) {
+void DropPrivileges(const struct Request* r) {
   for (int i = 0; i < r->header.rlimit_count; ++i) {
     const struct rlimit value = {r->rlimits[i].soft, r->rlimits[i].hard};
     if (setrlimit(r->rlimits[i].resource, &value) != 0) Fail(kStepRlimit);
@@ -208,7 +176,7 @@ static void DropPrivileges(const struct Request* r) {
 
 /* Moves `sources` to descriptors 0, 1, ... (each close-on-exec from `first_cloexec` on) and
  * closes everything else. */
-static void ArrangeFds(const int* sources, int count, int first_cloexec) {
+void ArrangeFds(const int* sources, int count, int first_cloexec) {
   int high[6];
   for (int i = 0; i < count; ++i) {
     high[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, 16);
@@ -221,7 +189,7 @@ static void ArrangeFds(const int* sources, int count, int first_cloexec) {
   syscall(SYS_close_range, (unsigned)count, ~0U, 0U);
 }
 
-static void ResetSignals(void) {
+void ResetSignals(void) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
@@ -246,12 +214,8 @@ __attribute__((noreturn)) static void CandidateMain(const struct Request* r, int
   Fail(kStepExec);
 }
 
-struct Totals {
-  long long cpu_us;
-  long long max_rss_kb;
-};
 
-static void Account(const struct rusage* usage, struct Totals* totals) {
+void Account(const struct rusage* usage, struct Totals* totals) {
   totals->cpu_us += (long long)(usage->ru_utime.tv_sec + usage->ru_stime.tv_sec) * 1000000LL +
                     usage->ru_utime.tv_usec + usage->ru_stime.tv_usec;
   if (usage->ru_maxrss > totals->max_rss_kb) totals->max_rss_kb = usage->ru_maxrss;
@@ -290,261 +254,6 @@ static int HandleControl(void) {
     }
   }
   return 1;
-}
-
-/* The slot's fork server (docs/openevolve.md): "interpreter host --serve evaluator", started
- * by the first request that asks for it and kept while requests name the same command. */
-static pid_t g_server = -1;
-static int g_server_fd = -1;
-static char g_server_key[16384];
-
-/* The fork server's process, from fork to exec: no Landlock of its own (each process it forks
- * enforces its candidate's ruleset), in "/". */
-__attribute__((noreturn)) static void ServerMain(const struct Request* r, int socket_end,
-                                                 int error_pipe) {
-  g_error_fd = kServerErrorFd;  /* a fork, not a vfork: this is our own copy */
-  ResetSignals();
-  setsid();
-  const int dev_null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  const int sources[5] = {dev_null, dev_null, dev_null, socket_end, error_pipe};
-  ArrangeFds(sources, 5, kServerErrorFd);
-  DropPrivileges(r);
-  if (chdir("/") != 0) Fail(kStepChdir);
-  char serve[] = "--serve";
-  char* const argv[] = {r->argv[0], r->argv[1], serve, r->argv[2], NULL};
-  execve(r->exec_path, argv, r->envp);
-  Fail(kStepExec);
-}
-
-static void StopServer(void) {
-  if (g_server > 0) {
-    kill(g_server, SIGKILL);
-    while (waitpid(g_server, NULL, 0) < 0 && errno == EINTR) {
-    }
-  }
-  if (g_server_fd >= 0) close(g_server_fd);
-  g_server = -1;
-  g_server_fd = -1;
-  g_server_key[0] = '\0';
-}
-
-/* The server's command as one string; 0 when it does not fit. */
-static int ServerKey(const struct Request* r, char* key, size_t size) {
-  const int n = snprintf(key, size, "%s\n%s\n%s\n%s", r->exec_path, r->argv[0], r->argv[1],
-                         r->argv[2]);
-  return n > 0 && (size_t)n < size;
-}
-
-/* Starts the server for `r`; 0 and the step and errno in *failure when it could not be. */
-static int StartServer(const struct Request* r, int* failure) {
-  int pair[2], error_pipe[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) {
-    failure[0] = kStepFds, failure[1] = errno;
-    return 0;
-  }
-  if (pipe2(error_pipe, O_CLOEXEC) != 0) {
-    failure[0] = kStepFds, failure[1] = errno;
-    close(pair[0]), close(pair[1]);
-    return 0;
-  }
-  const pid_t pid = fork();
-  if (pid == 0) {
-    close(pair[0]);
-    close(error_pipe[0]);
-    ServerMain(r, pair[1], error_pipe[1]);
-  }
-  close(pair[1]);
-  close(error_pipe[1]);
-  if (pid < 0) {
-    failure[0] = kStepFork, failure[1] = errno;
-    close(pair[0]), close(error_pipe[0]);
-    return 0;
-  }
-  ssize_t got;
-  while ((got = read(error_pipe[0], failure, 2 * sizeof(int))) < 0 && errno == EINTR) {
-  }
-  close(error_pipe[0]);
-  g_server = pid;
-  g_server_fd = pair[0];
-  if (got == (ssize_t)(2 * sizeof(int))) {
-    StopServer();
-    return 0;
-  }
-  ServerKey(r, g_server_key, sizeof g_server_key);
-  return 1;
-}
-
-/* Signals every process of the namespace but PID 1 and `keep`; returns how many it found. */
-static int SignalAllBut(pid_t keep, int sig) {
-  int found = 0;
-  DIR* proc = opendir("/proc");
-  if (proc == NULL) return 0;
-  for (struct dirent* e; (e = readdir(proc)) != NULL;) {
-    const pid_t pid = (pid_t)atoi(e->d_name);
-    if (pid <= 1 || pid == keep) continue;
-    if (kill(pid, sig) == 0) ++found;
-  }
-  closedir(proc);
-  return found;
-}
-
-/* Kills every process but PID 1 and `keep`, reaping the agent's own children, until none is
- * left; returns how many were reaped. Sets *keep_died when `keep` was among them. */
-static int ClearAllBut(pid_t keep, struct Totals* totals, int* keep_died) {
-  int reaped = 0;
-  for (int round = 0; round < 10000; ++round) {
-    const int found = SignalAllBut(keep, SIGKILL);
-    int status = 0;
-    struct rusage usage;
-    pid_t pid;
-    while ((pid = wait4(-1, &status, WNOHANG, &usage)) > 0) {
-      if (pid == keep) {
-        *keep_died = 1;
-        continue;
-      }
-      Account(&usage, totals);
-      ++reaped;
-    }
-    if (found == 0) break;
-    usleep(200);
-  }
-  return reaped;
-}
-
-/* Runs one candidate as a process forked by the fork server, to its end, and reports. */
-static void RunInServer(struct Request* r, int signal_fd) {
-  char key[sizeof g_server_key];
-  if (r->header.argc < 3 || !ServerKey(r, key, sizeof key)) {
-    ClosePassed(r);
-    SendSetupError(kStepExec, E2BIG);
-    return;
-  }
-  if (g_server > 0 && strcmp(key, g_server_key) != 0) StopServer();
-  int failure[2] = {0, 0};
-  if (g_server <= 0 && !StartServer(r, failure)) {
-    ClosePassed(r);
-    SendSetupError(failure[0], failure[1]);
-    return;
-  }
-  /* The candidate's part: workdir, rlimits, arguments, environment. */
-  static char message[KEVOLVE_SLOT_MAX_MESSAGE];
-  size_t at = 0;
-  int fits = 1;
-#define KEVOLVE_ADD(...)                                                          \
-  do {                                                                            \
-    const int n_ = snprintf(message + at, sizeof message - at, __VA_ARGS__);      \
-    if (n_ < 0 || (size_t)n_ + 1 >= sizeof message - at) fits = 0;                \
-    else at += (size_t)n_ + 1;                                                    \
-  } while (0)
-  KEVOLVE_ADD("%s", r->workdir);
-  KEVOLVE_ADD("R");
-  for (int i = 0; i < r->header.rlimit_count && fits; ++i) {
-    KEVOLVE_ADD("%d %llu %llu", r->rlimits[i].resource, (unsigned long long)r->rlimits[i].soft,
-                (unsigned long long)r->rlimits[i].hard);
-  }
-  KEVOLVE_ADD("A");
-  for (int i = 3; i < r->header.argc && fits; ++i) KEVOLVE_ADD("%s", r->argv[i]);
-  KEVOLVE_ADD("E");
-  for (int i = 0; i < r->header.envc && fits; ++i) KEVOLVE_ADD("%s", r->envp[i]);
-#undef KEVOLVE_ADD
-  if (r->header.has_landlock) {
-    const int error = AllowBeneath(r->fds[3], "/proc", r->header.proc_access);
-    if (error != 0) fits = 0, errno = error;
-  }
-  union {
-    char buffer[CMSG_SPACE(4 * sizeof(int))];
-    struct cmsghdr align;
-  } control;
-  memset(&control, 0, sizeof control);
-  struct iovec io = {message, at};
-  struct msghdr header;
-  memset(&header, 0, sizeof header);
-  header.msg_iov = &io;
-  header.msg_iovlen = 1;
-  header.msg_control = control.buffer;
-  header.msg_controllen = CMSG_SPACE((size_t)r->fd_count * sizeof(int));
-  struct cmsghdr* c = CMSG_FIRSTHDR(&header);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN((size_t)r->fd_count * sizeof(int));
-  memcpy(CMSG_DATA(c), r->fds, (size_t)r->fd_count * sizeof(int));
-  const int sent = fits && sendmsg(g_server_fd, &header, MSG_NOSIGNAL) >= 0;
-  const int send_error = errno;
-  ClosePassed(r);
-  if (!sent) {
-    StopServer();
-    SendSetupError(kStepFds, fits ? send_error : E2BIG);
-    return;
-  }
-  struct Totals totals = {0, 0};
-  int status = 0, done = 0, alive = 1, server_died = 0;
-  while (!done) {
-    struct pollfd fds[3] = {{kControlFd, POLLIN, 0}, {g_server_fd, POLLIN, 0},
-                            {signal_fd, POLLIN, 0}};
-    if (poll(fds, 3, -1) < 0 && errno != EINTR) break;
-    if (fds[0].revents != 0) {
-      char buffer[sizeof(struct SlotSignal)];
-      const ssize_t n = recv(kControlFd, buffer, sizeof buffer, MSG_DONTWAIT);
-      if (n == 0) {
-        alive = 0;
-        break;
-      }
-      struct SlotSignal signal_message;
-      if (n == (ssize_t)sizeof signal_message) {
-        memcpy(&signal_message, buffer, sizeof signal_message);
-        if (signal_message.kind == kSlotSignal &&
-            (signal_message.signal == SIGTERM || signal_message.signal == SIGKILL)) {
-          SignalAllBut(g_server, signal_message.signal);
-        }
-      }
-    }
-    if (fds[1].revents != 0) {
-      char reply[128];
-      const ssize_t n = recv(g_server_fd, reply, sizeof reply - 1, MSG_DONTWAIT);
-      long long cpu_us = 0, max_rss = 0;
-      if (n > 0) {
-        reply[n] = '\0';
-        if (sscanf(reply, "done %d %lld %lld", &status, &cpu_us, &max_rss) == 3) {
-          totals.cpu_us += cpu_us;
-          if (max_rss > totals.max_rss_kb) totals.max_rss_kb = max_rss;
-          done = 1;
-        }
-      } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-        server_died = 1;
-        status = SIGKILL; /* as a wait status: killed by SIGKILL */
-        done = 1;
-      }
-    }
-    if (fds[2].revents != 0) {
-      struct signalfd_siginfo info;
-      while (read(signal_fd, &info, sizeof info) > 0) {
-      }
-      int child_status = 0;
-      struct rusage usage;
-      pid_t pid;
-      while ((pid = wait4(-1, &child_status, WNOHANG, &usage)) > 0) {
-        if (pid == g_server) {
-          g_server = -1; /* reaped */
-          server_died = 1;
-          status = SIGKILL;
-          done = 1;
-        } else {
-          Account(&usage, &totals);
-        }
-      }
-    }
-  }
-  struct SlotReport report;
-  memset(&report, 0, sizeof report);
-  report.kind = kSlotReportFinished;
-  report.wait_status = status;
-  report.leftovers = ClearAllBut(g_server, &totals, &server_died);
-  if (server_died) StopServer();
-  if (!alive) _exit(0);
-  RemoveIpcObjects();
-  report.cpu_us = totals.cpu_us;
-  report.max_rss_kb = totals.max_rss_kb;
-  Send(&report);
 }
 
 /* Runs one candidate to its end and reports. */
@@ -626,6 +335,7 @@ static void Run(struct Request* r, int signal_fd) {
   report.kind = kSlotReportFinished;
   report.wait_status = status;
   report.leftovers = KillAll(&totals);
+  ForgetServer();  /* kill(-1) reached the fork server too, if one ran */
   if (!alive) _exit(0);
   RemoveIpcObjects();
   report.cpu_us = totals.cpu_us;
