@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Installs every build and test dependency of kevolve from Debian 12 packages.
 # Safe to run again: packages already present are not downloaded.
-# chromium and chromium-driver drive the dashboard's tests in a real headless browser.
 # python3 with numpy and scipy: what Python evaluators (OpenEvolve-style tasks) commonly import.
+# chromium and chromium-driver drive the dashboard's tests in a real headless browser.
 set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
+  python3 python3-numpy python3-scipy
   libsqlite3-dev sqlite3 libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libcurl4-openssl-dev libcpp-httplib-dev libgtest-dev libgmock-dev libbenchmark-dev
   bubblewrap procps
   chromium chromium-driver
-  python3 python3-numpy python3-scipy
 )
 
 missing=()
