@@ -5,7 +5,8 @@
 // Usage: eval_bench [evaluations=300] [COMMAND WORD...]
 // KEVOLVE_BENCH_WAY=direct|process|slot|bwrap measures that way only (to trace one).
 // KEVOLVE_BENCH_TASK=DIR evaluates in that task folder ({task} in a word) instead of an empty one,
-// e.g. tests/e2e/tasks/openevolve_toy with kevolve's Python host (docs/openevolve.md).
+// e.g. tests/e2e/tasks/openevolve_toy with kevolve's Python host (docs/openevolve.md), whose
+// folder KEVOLVE_BENCH_TOOLS names (build/release/src/app/kevolve-tools: what evaluations see).
 // COMMAND defaults to /usr/bin/printf with a protocol-1 answer (one exec, no work). {program}
 // in a word is the candidate's path, as in evaluator.command.
 //
@@ -137,6 +138,7 @@ Cost Through(const std::vector<std::string>& command, const std::string& task,
   config.timeout_seconds = 10;
   eval::EvaluatorOptions options{task, scratch};
   options.persistent_slots = persistent;
+  if (const char* tools = std::getenv("KEVOLVE_BENCH_TOOLS")) options.tools_dir = tools;
   const Sample a = Now();
   {
     Result<std::unique_ptr<eval::Evaluator>> evaluator = eval::Evaluator::Create(config, options);
