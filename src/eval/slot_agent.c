@@ -369,7 +369,7 @@ int main(int argc, char** argv) {
   static struct Request request;
   for (;;) {
     union {
-      char buffer[CMSG_SPACE(4 * sizeof(int))];
+      char buffer[CMSG_SPACE(5 * sizeof(int))];
       struct cmsghdr align;
     } control;
     struct iovec io = {message, sizeof message};
@@ -386,7 +386,7 @@ int main(int argc, char** argv) {
     for (struct cmsghdr* c = CMSG_FIRSTHDR(&header); c != NULL; c = CMSG_NXTHDR(&header, c)) {
       if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
       const int fd_count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-      for (int i = 0; i < fd_count && request.fd_count < 4; ++i) {
+      for (int i = 0; i < fd_count && request.fd_count < 5; ++i) {
         memcpy(&request.fds[request.fd_count++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
       }
     }
@@ -396,7 +396,8 @@ int main(int argc, char** argv) {
     }
     if ((header.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 || !ParseRun(message, (size_t)n, &request) ||
         request.header.magic != KEVOLVE_SLOT_MAGIC || request.header.kind != kSlotRun ||
-        request.fd_count != (request.header.has_landlock ? 4 : 3)) {
+        request.fd_count != 3 + (request.header.has_landlock ? 1 : 0) +
+                                (request.header.has_server_landlock ? 1 : 0)) {
       ClosePassed(&request);
       SendSetupError(kStepFds, EINVAL);
       continue;

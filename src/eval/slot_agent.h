@@ -41,7 +41,7 @@ struct Request {
   const char* workdir;
   char* argv[4096];
   char* envp[4096];
-  int fds[4];
+  int fds[5];  /* stdin, stdout, stderr, [candidate ruleset], [server ruleset] */
   int fd_count;
 };
 

@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,15 +31,21 @@ static char g_server_key[16384];
 /* The fork server's process, from fork to exec: no Landlock of its own (each process it forks
  * enforces its candidate's ruleset), in "/". */
 __attribute__((noreturn)) static void ServerMain(const struct Request* r, int socket_end,
-                                                 int error_pipe) {
+                                                 int error_pipe, int ruleset) {
   g_error_fd = kServerErrorFd;  /* a fork, not a vfork: this is our own copy */
   ResetSignals();
   setsid();
   const int dev_null = open("/dev/null", O_RDWR | O_CLOEXEC);
-  const int sources[5] = {dev_null, dev_null, dev_null, socket_end, error_pipe};
-  ArrangeFds(sources, 5, kServerErrorFd);
+  const int sources[6] = {dev_null, dev_null, dev_null, socket_end, error_pipe, ruleset};
+  ArrangeFds(sources, ruleset >= 0 ? 6 : 5, kServerErrorFd);
   DropPrivileges(r);
   if (chdir("/") != 0) Fail(kStepChdir);
+  /* What any evaluation may see, with every evaluation folder of the scratch root writable: each
+   * forked process narrows it to its own folder with its own ruleset. */
+  if (ruleset >= 0) {
+    if (syscall(SYS_landlock_restrict_self, 5, 0U) != 0) Fail(kStepLandlock);
+    close(5);
+  }
   char serve[] = "--serve";
   char* const argv[] = {r->argv[0], r->argv[1], serve, r->argv[2], NULL};
   execve(r->exec_path, argv, r->envp);
@@ -81,11 +88,12 @@ static int StartServer(const struct Request* r, int* failure) {
     close(pair[0]), close(pair[1]);
     return 0;
   }
+  const int ruleset = r->header.has_server_landlock ? r->fds[r->fd_count - 1] : -1;
   const pid_t pid = fork();
   if (pid == 0) {
     close(pair[0]);
     close(error_pipe[0]);
-    ServerMain(r, pair[1], error_pipe[1]);
+    ServerMain(r, pair[1], error_pipe[1], ruleset);
   }
   close(pair[1]);
   close(error_pipe[1]);
@@ -173,8 +181,10 @@ static size_t EncodeCandidate(const struct Request* r, char* message, size_t siz
   return fits ? at : 0;
 }
 
-/* Sends the message with the request's descriptors; 0 with errno on failure. */
+/* Sends the message with the candidate's descriptors (not the server's ruleset); 0 with errno
+ * on failure. */
 static int SendCandidate(const struct Request* r, char* message, size_t size) {
+  const size_t count = (size_t)(r->fd_count - (r->header.has_server_landlock ? 1 : 0));
   union {
     char buffer[CMSG_SPACE(4 * sizeof(int))];
     struct cmsghdr align;
@@ -186,12 +196,12 @@ static int SendCandidate(const struct Request* r, char* message, size_t size) {
   header.msg_iov = &io;
   header.msg_iovlen = 1;
   header.msg_control = control.buffer;
-  header.msg_controllen = CMSG_SPACE((size_t)r->fd_count * sizeof(int));
+  header.msg_controllen = CMSG_SPACE(count * sizeof(int));
   struct cmsghdr* c = CMSG_FIRSTHDR(&header);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN((size_t)r->fd_count * sizeof(int));
-  memcpy(CMSG_DATA(c), r->fds, (size_t)r->fd_count * sizeof(int));
+  c->cmsg_len = CMSG_LEN(count * sizeof(int));
+  memcpy(CMSG_DATA(c), r->fds, count * sizeof(int));
   return sendmsg(g_server_fd, &header, MSG_NOSIGNAL) >= 0;
 }
 
@@ -267,6 +277,15 @@ void RunInServer(struct Request* r, int signal_fd) {
     return;
   }
   if (g_server > 0 && strcmp(key, g_server_key) != 0) StopServer();
+  if (g_server <= 0 && r->header.has_server_landlock) {
+    /* The ruleset names the host's /proc; the slot mounted its own over it. */
+    const int error = AllowBeneath(r->fds[r->fd_count - 1], "/proc", r->header.proc_access);
+    if (error != 0) {
+      ClosePassed(r);
+      SendSetupError(kStepMountProc, error);
+      return;
+    }
+  }
   int failure[2] = {0, 0};
   if (g_server <= 0 && !StartServer(r, failure)) {
     ClosePassed(r);
@@ -276,7 +295,6 @@ void RunInServer(struct Request* r, int signal_fd) {
   static char message[KEVOLVE_SLOT_MAX_MESSAGE];
   const size_t size = EncodeCandidate(r, message, sizeof message);
   int error = size == 0 ? E2BIG : 0;
-  /* The ruleset names the host's /proc; the slot mounted its own over it. */
   if (error == 0 && r->header.has_landlock) {
     error = AllowBeneath(r->fds[3], "/proc", r->header.proc_access);
   }

@@ -13,6 +13,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 
 #include "core/clock.h"
 #include "eval/sandbox_internal.h"
@@ -44,7 +46,8 @@ ssize_t ReceiveReport(int fd, SlotReport* report, int64_t timeout_ms) {
 }
 
 // The request of one run: header, rlimits, seccomp filter, strings.
-Result<std::string> EncodeRun(const SandboxSpec& spec, const Launch& launch) {
+Result<std::string> EncodeRun(const SandboxSpec& spec, const Launch& launch,
+                              bool server_landlock) {
   SlotRunHeader header = {};
   header.magic = KEVOLVE_SLOT_MAGIC;
   header.kind = kSlotRun;
@@ -54,6 +57,7 @@ Result<std::string> EncodeRun(const SandboxSpec& spec, const Launch& launch) {
   header.rlimit_count = static_cast<int32_t>(launch.rlimits.size());
   header.filter_count = launch.seccomp != nullptr ? launch.seccomp->len : 0;
   header.has_landlock = launch.landlock ? 1 : 0;
+  header.has_server_landlock = server_landlock ? 1 : 0;
   if (launch.landlock) {
     header.proc_access = launch.landlock->proc_access;
   }
@@ -96,7 +100,7 @@ Result<std::string> EncodeRun(const SandboxSpec& spec, const Launch& launch) {
 
 Status SendRun(int control_fd, const std::string& message, const std::vector<int>& fds) {
   union {
-    char buffer[CMSG_SPACE(4 * sizeof(int))];
+    char buffer[CMSG_SPACE(5 * sizeof(int))];
     struct cmsghdr align;
   } control = {};
   struct iovec io = {const_cast<char*>(message.data()), message.size()};
@@ -244,7 +248,17 @@ Result<ProcessOutcome> SlotSandbox::Run(const SandboxSpec& spec) {
   // files, so only it is searched (a busy machine's /tmp holds hundreds of entries, a stat each,
   // twice per evaluation).
   if (launch.landlock) launch.watch_only_dev_shm = true;
-  KEVOLVE_ASSIGN_OR_RETURN(const std::string message, EncodeRun(spec, launch));
+  // A fork server sees what any evaluation may see, every evaluation folder below the scratch
+  // root writable (slot_fork_server.c); each process it forks narrows that to its own folder.
+  std::optional<internal::LandlockPlan> server_plan;
+  if (spec.fork_server && launch.landlock && !spec.workdir.empty()) {
+    SandboxSpec server_spec = spec;
+    server_spec.workdir = std::filesystem::path(spec.workdir).parent_path().string();
+    server_plan = internal::PlanLandlock(server_spec, launch.exec_path, support.landlock_abi,
+                                         launch.net_namespace);
+  }
+  KEVOLVE_ASSIGN_OR_RETURN(const std::string message,
+                           EncodeRun(spec, launch, server_plan.has_value()));
   UniqueFd out_read, out_write, err_read, err_write;
   KEVOLVE_RETURN_IF_ERROR(internal::MakePipe(&out_read, &out_write));
   KEVOLVE_RETURN_IF_ERROR(internal::MakePipe(&err_read, &err_write));
@@ -252,11 +266,16 @@ Result<ProcessOutcome> SlotSandbox::Run(const SandboxSpec& spec) {
   if (dev_null.get() < 0) {
     return Status::Unavailable("sandbox: cannot open /dev/null: " + ErrnoText(errno));
   }
-  UniqueFd landlock;
+  UniqueFd landlock, server_landlock;
   std::vector<int> fds = {dev_null.get(), out_write.get(), err_write.get()};
   if (launch.landlock) {
     KEVOLVE_ASSIGN_OR_RETURN(const int ruleset, internal::CreateLandlockRuleset(*launch.landlock));
     landlock.Reset(ruleset);
+    fds.push_back(ruleset);
+  }
+  if (server_plan) {
+    KEVOLVE_ASSIGN_OR_RETURN(const int ruleset, internal::CreateLandlockRuleset(*server_plan));
+    server_landlock.Reset(ruleset);
     fds.push_back(ruleset);
   }
   Clock& clock = spec.clock != nullptr ? *spec.clock : RealClock();
@@ -267,6 +286,7 @@ Result<ProcessOutcome> SlotSandbox::Run(const SandboxSpec& spec) {
   err_write.Reset();
   dev_null.Reset();
   landlock.Reset();
+  server_landlock.Reset();
   if (!sent.ok()) {
     Kill();
     return sent;

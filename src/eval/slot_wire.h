@@ -4,7 +4,8 @@
  *
  * kevolve -> agent:
  *   SlotRun      header + rlimits + seccomp filter + strings, with descriptors attached
- *                (SCM_RIGHTS): stdin, stdout, stderr, and the Landlock ruleset when has_landlock.
+ *                (SCM_RIGHTS): stdin, stdout, stderr, the Landlock ruleset when has_landlock,
+ *                and the fork server's when has_server_landlock.
  *   SlotSignal   SIGTERM or SIGKILL to every process of the slot but the agent.
  * agent -> kevolve:
  *   SlotReport   ready (once, after start-up), setup_error (the candidate could not be
@@ -59,6 +60,8 @@ struct SlotRunHeader {
   int32_t rlimit_count;  /* SlotRlimit entries after the header */
   int32_t filter_count;  /* SlotFilterOp entries after the rlimits; 0: no seccomp filter */
   int32_t has_landlock;  /* the fourth descriptor is a Landlock ruleset to enforce */
+  int32_t has_server_landlock; /* with fork_server: the next one is the server's ruleset */
+  int32_t unused2;
   uint64_t proc_access;  /* Landlock rights to grant again on the slot's own /proc */
   int32_t argc;          /* strings: exec path, workdir, argv[argc], envp[envc], each NUL-ended */
   int32_t envc;

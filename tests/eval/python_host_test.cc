@@ -226,6 +226,24 @@ TEST_F(PythonHostTest, ACandidateCannotKillTheForkServer) {
   EXPECT_EQ(before.metrics.at("imported_at"), after.metrics.at("imported_at"));
 }
 
+// The server imports the evaluator with what an evaluation may see, no more: a file beside the
+// task folder is out of reach at import time, as it is for a host per evaluation.
+TEST_F(PythonHostTest, TheForkServerSeesWhatAnEvaluationSees) {
+  if (DetectSandbox().landlock_abi == 0) GTEST_SKIP() << "no Landlock here";
+  ASSERT_TRUE(WriteFileAtomic(task_.Sub("outside.txt"), "held out\n").ok());
+  chmod(task_.Sub("outside.txt").c_str(), 0644);
+  const std::string reads_outside = "DATA = open('" + task_.Sub("outside.txt") +
+                                    "').read()\ndef evaluate(p):\n    return {'combined_score': 1}\n";
+  std::unique_ptr<Evaluator> evaluator = Make(reads_outside);
+  ASSERT_NE(evaluator, nullptr);
+  if (!evaluator->persistent_slots()) GTEST_SKIP() << "no persistent slots here";
+  const EvalResult r = evaluator->Evaluate("x = 1\n", 1, 0);
+  EXPECT_FALSE(r.valid);
+  EXPECT_NE(r.reason.find("evaluator.py could not be imported: PermissionError"),
+            std::string::npos)
+      << r.reason;
+}
+
 // Without a slot sandbox (bwrap here) the host imports the evaluator per evaluation; the answer
 // is the same.
 TEST_F(PythonHostTest, WithoutASlotTheHostRunsPerEvaluation) {
