@@ -20,6 +20,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,6 +205,9 @@ __attribute__((noreturn)) static void CandidateMain(const struct Request* r, int
   const int sources[5] = {r->fds[0], r->fds[1], r->fds[2], error_pipe,
                           r->header.has_landlock ? r->fds[3] : -1};
   ArrangeFds(sources, count, kErrorFd);
+  /* An IPC namespace of its own (while still root): its System V objects and POSIX message
+   * queues go when its last process does, instead of waiting in the slot's for the next. */
+  if (unshare(CLONE_NEWIPC) != 0) Fail(kStepFork);
   DropPrivileges(r);
   if (chdir(r->workdir) != 0) Fail(kStepChdir);
   if (count == 5) {

@@ -74,7 +74,8 @@ TEST_F(SlotEvaluatorTest, EvaluationsOfASlotShareOneSandbox) {
 }
 
 // The first candidate leaves everything it can behind: a daemon, files in /dev/shm and its
-// scratch folder, System V shared memory, a message queue and semaphores, an exported variable.
+// scratch folder, System V shared memory, a message queue and semaphores, a POSIX message
+// queue, an exported variable.
 // The second, in the same slot, looks for each of them and finds none.
 TEST_F(SlotEvaluatorTest, NothingOfOneCandidateReachesTheNext) {
   SKIP_UNLESS_SUPPORTED();
@@ -89,8 +90,9 @@ echo left > left-behind
 ipcmk -M 4096 > /dev/null
 ipcmk -Q > /dev/null
 ipcmk -S 2 > /dev/null
+mq=$(/usr/bin/python3 -c 'import ctypes; print(1 if ctypes.CDLL(None).mq_open(b"/kevolve-left", 0o102, 0o600, None) >= 0 else 0)')
 sleep 0.2
-echo '{"protocol":1,"valid":true,"combined_score":1}'
+echo "{\"protocol\":1,\"valid\":true,\"combined_score\":1,\"metrics\":{\"mq_made\":$mq}}"
 )";
   const std::string look = R"(
 shm=$(ls -A /dev/shm | wc -l)
@@ -104,8 +106,9 @@ for p in /proc/[0-9]*; do
   grep -q -- ')" + marker + R"(' $p/cmdline 2>/dev/null && others=$((others + 1))
 done
 procs=$(ls -d /proc/[0-9]* | wc -l)
+mq=$(/usr/bin/python3 -c 'import ctypes; print(1 if ctypes.CDLL(None).mq_open(b"/kevolve-left", 0o2) >= 0 else 0)')
 env_left=${KEVOLVE_LEFT_BEHIND:-0}
-echo "{\"protocol\":1,\"valid\":true,\"combined_score\":1,\"metrics\":{\"shm\":$shm,\"here\":$here,\"ipc\":$ipc,\"others\":$others,\"procs\":$procs,\"env\":$env_left}}"
+echo "{\"protocol\":1,\"valid\":true,\"combined_score\":1,\"metrics\":{\"shm\":$shm,\"here\":$here,\"ipc\":$ipc,\"others\":$others,\"procs\":$procs,\"env\":$env_left,\"mq\":$mq}}"
 )";
   const EvalResult left = evaluator->Evaluate(litter, 1, 0);
   ASSERT_TRUE(left.valid) << left.reason;
@@ -118,6 +121,12 @@ echo "{\"protocol\":1,\"valid\":true,\"combined_score\":1,\"metrics\":{\"shm\":$
   EXPECT_EQ(seen.metrics.at("ipc"), 0) << "System V IPC objects survived";
   EXPECT_EQ(seen.metrics.at("others"), 0) << "the daemon survived";
   EXPECT_EQ(seen.metrics.at("env"), 0) << "the environment carried over";
+  // Under Landlock mq_open is refused outright (the queue is a file outside the allowed
+  // folders); without it the candidate's own IPC namespace takes the queue along.
+  EXPECT_EQ(seen.metrics.at("mq"), 0) << "a POSIX message queue survived";
+  if (left.metrics.at("mq_made") == 0) {
+    EXPECT_GT(DetectSandbox().landlock_abi, 0) << "mq_open failed without Landlock";
+  }
   // PID 1, the shell, and the few commands of its pipelines at most.
   EXPECT_LE(seen.metrics.at("procs"), 5);
 }
