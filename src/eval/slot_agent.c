@@ -2,7 +2,7 @@
  * slot_sandbox.h). kevolve starts it once per slot as PID 1 of the slot's own PID, mount,
  * network and IPC namespaces (the mounts and namespaces are paid for once), and then, for each
  * candidate, sends it one request over descriptor 3 (slot_wire.h). Per candidate it forks a
- * fresh process that takes a new session, the rlimits, the slot's uid, no_new_privs, the
+ * fresh process that takes a new session, an IPC namespace, the rlimits, the slot's uid, no_new_privs, the
  * seccomp filter and the Landlock ruleset of the request, enters the candidate's scratch folder
  * and execs the evaluator. When that process exits, everything else in the namespace is killed
  * (kill(-1) from PID 1 reaches all of it and nothing outside) and the System V IPC objects are

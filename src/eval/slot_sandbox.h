@@ -8,7 +8,8 @@
 // (slot_agent.c, a small program of kevolve's own) once, as PID 1 of the slot's own PID, mount,
 // network and IPC namespaces with the namespace's own /proc. For each
 // candidate it sends the agent one request; the agent forks a fresh process which takes a new
-// session, the rlimits, the slot's uid, no_new_privs, the seccomp filter and the candidate's own
+// session, an IPC namespace of its own, the rlimits, the slot's uid, no_new_privs, the seccomp
+// filter and the candidate's own
 // Landlock ruleset (which names the candidate's own scratch folder, so it is made per candidate:
 // a few dozen system calls), and execs the evaluator. The deadline, output and disk caps and
 // cancellation are enforced by the calling thread as for RunSandboxed (sandbox_run.h): SIGTERM,
