@@ -1,4 +1,6 @@
 // `kevolve run TASK`, `kevolve resume RUN` and `kevolve replay RUN`.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include "app/common.h"
 #include "app/progress_line.h"
 #include "config/load.h"
+#include "config/openevolve.h"
 #include "core/log.h"
 #include "core/files.h"
 #include "engine/engine.h"
@@ -32,7 +35,36 @@ struct RunFlags {
   std::string llm_model;
   std::string llm_api_key_env;
   CLI::Option* llm_api_key_env_option = nullptr;  // given, even as "" (= no key)
+  bool print_config = false;
 };
+
+// The interpreter of Python evaluators: Debian's, which scripts/setup.sh gives numpy and scipy
+// and which every sandbox shows (a python3 below a home folder is not visible there).
+std::string PythonForEvaluators() {
+  return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+// The task's kevolve.yaml; or, for a folder in OpenEvolve's layout, its config.yaml mapped
+// (docs/openevolve.md), with one warning that lists the keys kevolve has no meaning for.
+Result<Config> LoadTask(const std::string& task) {
+  if (!IsOpenEvolveTask(task)) return LoadTaskConfig(task);
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe");
+  KEVOLVE_ASSIGN_OR_RETURN(
+      OpenEvolveConfig mapped,
+      LoadOpenEvolveTask(task, (exe.parent_path() / "kevolve-tools").string(),
+                         PythonForEvaluators()));
+  std::fprintf(stderr,
+               "kevolve: %s is an OpenEvolve task; its config.yaml is read in OpenEvolve's schema "
+               "(the kevolve config it maps to: kevolve run %s --print-config)\n",
+               task.c_str(), task.c_str());
+  if (!mapped.unmapped.empty()) {
+    std::string keys;
+    for (const std::string& key : mapped.unmapped) keys += (keys.empty() ? "" : ", ") + key;
+    std::fprintf(stderr, "kevolve: warning: config.yaml keys with no kevolve meaning, not used: %s\n",
+                 keys.c_str());
+  }
+  return std::move(mapped.config);
+}
 
 // Reads an --llm-config file: a YAML file with one `llm:` section, which replaces the task's.
 Status MergeLlmConfig(const std::string& path, Config& config) {
@@ -165,11 +197,18 @@ Command AddRunCommand(CLI::App& app) {
                       "Environment variable that holds the API key (\"\" = none; default: "
                       "llm.api_key_env)")
           ->envname("KEVOLVE_LLM_API_KEY_ENV");
+  cmd->add_flag("--print-config", flags->print_config,
+                "Print the config the run would use (for an OpenEvolve task: its config.yaml "
+                "mapped to kevolve's keys) as kevolve.yaml, and exit");
   return [flags]() -> int {
-    auto config = LoadTaskConfig(flags->task);
+    auto config = LoadTask(flags->task);
     if (!config.ok()) return Fail(config.status());
     Status s = ApplyFlags(*flags, *config);
     if (!s.ok()) return Fail(s);
+    if (flags->print_config) {
+      std::fputs(ConfigToYaml(*config).c_str(), stdout);
+      return 0;
+    }
     log::SetLevel(config->run.log_level);
     // Problems an LLM run would only meet after its folder exists: a key variable that is not
     // set, a task template that does not parse.

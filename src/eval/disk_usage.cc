@@ -55,9 +55,10 @@ const std::vector<std::string>& SharedTempFolders() {
   return folders;
 }
 
-std::vector<std::string> EntriesOwnedBy(uid_t uid, const std::string& keep) {
+std::vector<std::string> EntriesOwnedBy(uid_t uid, const std::string& keep,
+                                        const std::vector<std::string>& folders) {
   std::vector<std::string> owned;
-  for (const std::string& folder : SharedTempFolders()) {
+  for (const std::string& folder : folders) {
     std::error_code ec;
     for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
       const std::string path = it->path().string();
@@ -72,9 +73,10 @@ std::vector<std::string> EntriesOwnedBy(uid_t uid, const std::string& keep) {
   return owned;
 }
 
-int RemoveEntriesOwnedBy(uid_t uid, const std::string& keep) {
+int RemoveEntriesOwnedBy(uid_t uid, const std::string& keep,
+                         const std::vector<std::string>& folders) {
   int removed = 0;
-  for (const std::string& path : EntriesOwnedBy(uid, keep)) {
+  for (const std::string& path : EntriesOwnedBy(uid, keep, folders)) {
     if (RemoveTree(path).ok()) ++removed;
   }
   return removed;

@@ -35,12 +35,17 @@ void AddTreeUsage(const std::string& root, int64_t stop_bytes, int64_t stop_entr
 // exist).
 const std::vector<std::string>& SharedTempFolders();
 
-// Absolute paths of the entries directly inside the shared temporary folders owned by `uid`,
-// except `keep` (the run's own scratch folder, when it sits there) and the folders above it.
-std::vector<std::string> EntriesOwnedBy(uid_t uid, const std::string& keep = "");
+// Absolute paths of the entries directly inside `folders` (default: the shared temporary
+// folders) owned by `uid`, except `keep` (the run's own scratch folder, when it sits there) and
+// the folders above it.
+std::vector<std::string> EntriesOwnedBy(uid_t uid, const std::string& keep = "",
+                                        const std::vector<std::string>& folders =
+                                            SharedTempFolders());
 
-// Removes every entry EntriesOwnedBy(uid, keep) returns, with everything below it. Returns how
-// many top-level entries were removed. REQUIRES: no process of `uid` is alive (else it races).
-int RemoveEntriesOwnedBy(uid_t uid, const std::string& keep = "");
+// Removes every entry EntriesOwnedBy(uid, keep, folders) returns, with everything below it.
+// Returns how many top-level entries were removed. REQUIRES: no process of `uid` is alive (else
+// it races).
+int RemoveEntriesOwnedBy(uid_t uid, const std::string& keep = "",
+                         const std::vector<std::string>& folders = SharedTempFolders());
 
 }  // namespace kevolve::eval::internal

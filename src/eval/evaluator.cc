@@ -300,6 +300,20 @@ std::string DefaultToolsDir() {
   return fs::is_directory(tools, ec) ? tools.string() : "";
 }
 
+// The slot agent for `options`, or "" when there is none to run.
+std::string FindSlotAgent(const EvaluatorOptions& options) {
+  std::vector<std::string> candidates;
+  if (!options.slot_agent.empty()) candidates.push_back(options.slot_agent);
+  if (!options.tools_dir.empty()) candidates.push_back(options.tools_dir + "/kevolve-slot");
+#ifdef KEVOLVE_SLOT_AGENT_BUILD_PATH
+  candidates.push_back(KEVOLVE_SLOT_AGENT_BUILD_PATH);
+#endif
+  for (const std::string& path : candidates) {
+    if (access(path.c_str(), X_OK) == 0) return path;
+  }
+  return "";
+}
+
 std::string FormatScore(double value) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.6g", value);
@@ -354,9 +368,13 @@ Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& conf
       })) {
     ro_binds.push_back(options.tools_dir);
   }
+  const std::string slot_agent =
+      options.persistent_slots && SlotSandbox::Supported(mode, config.gpu) ? FindSlotAgent(options)
+                                                                           : "";
   auto evaluator = std::unique_ptr<Evaluator>(new Evaluator(
       config, std::move(options), mode, std::move(inherited), std::move(gpu_nodes),
       std::move(ro_binds)));
+  evaluator->slot_agent_ = slot_agent;
   const bool exclusive = std::any_of(config.stages.begin(), config.stages.end(),
                                      [](const StageConfig& s) { return s.device == "exclusive"; });
   if (exclusive) evaluator->leases_ = std::make_unique<DeviceLeases>(config.devices);
@@ -475,6 +493,10 @@ SandboxSpec Evaluator::StageSpec(int stage, const std::string& workdir, uint64_t
   spec.ro_binds = ro_binds_;
   spec.dev_binds = gpu_nodes_;
   spec.cancel = cancel;
+  // kevolve's Python host in a slot: the evaluator is imported once per slot, a process forked
+  // per candidate (docs/openevolve.md).
+  spec.fork_server = persistent_slots() && config_.command.size() == 6 &&
+                     EndsWith(config_.command[1], "/kevolve_pyeval.py");
   return spec;
 }
 
@@ -558,13 +580,36 @@ EvalResult Evaluator::RunStage(int stage, const std::string& workdir, uint64_t s
   const int64_t start_ms = RealClock().NowMs();
   const SandboxSpec spec =
       StageSpec(stage, workdir, seed, slot, cancel, repeats, lease ? lease->device() : "");
-  Result<ProcessOutcome> outcome = RunSandboxed(spec);
+  Result<ProcessOutcome> outcome = RunInSandbox(slot, spec);
   // RunSandboxed returns once the stage's whole process tree is gone: only then is the device
   // free for the next holder (the lease ends with this function).
   if (lease) total->device_held_ms += RealClock().NowMs() - start_ms;
   return outcome.ok() ? ResultFromOutcome(*outcome, OutcomeContext{spec.timeout_ms, spec.limits})
                       : SandboxFailure("the evaluator could not be started: " +
                                        outcome.status().message());
+}
+
+Result<ProcessOutcome> Evaluator::RunInSandbox(int slot, const SandboxSpec& spec) const {
+  if (slot_agent_.empty()) return RunSandboxed(spec);
+  Slot* entry = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(slots_mu_);
+    std::unique_ptr<Slot>& found = slots_[slot];
+    if (!found) found = std::make_unique<Slot>();
+    entry = found.get();
+  }
+  std::lock_guard<std::mutex> lock(entry->mu);
+  // A slot whose agent is gone (killed after it did not answer a kill in time) starts again; a
+  // request that could not be delivered is sent once more to the new one.
+  for (int attempt = 0;; ++attempt) {
+    if (!entry->sandbox || !entry->sandbox->alive()) {
+      Result<std::unique_ptr<SlotSandbox>> started = SlotSandbox::Start(slot_agent_);
+      if (!started.ok()) return started.status();
+      entry->sandbox = std::move(*started);
+    }
+    Result<ProcessOutcome> outcome = entry->sandbox->Run(spec);
+    if (outcome.ok() || entry->sandbox->alive() || attempt > 0) return outcome;
+  }
 }
 
 EvalResult Evaluator::Evaluate(const std::string& code, uint64_t seed, int slot,

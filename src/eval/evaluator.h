@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@
 #include "core/status.h"
 #include "eval/devices.h"
 #include "eval/sandbox.h"
+#include "eval/slot_sandbox.h"
 
 namespace kevolve::eval {
 
@@ -43,6 +45,11 @@ struct EvaluatorOptions {
   // readable by every evaluation and named to it by KEVOLVE_TOOLS. Empty = `kevolve-tools`
   // beside the running executable, where the build puts them, if there is one (else none).
   std::string tools_dir = "";
+  // Evaluations run in a persistent sandbox per worker slot (slot_sandbox.h) where the machine
+  // and the mode allow it (SlotSandbox::Supported); false: a new sandbox per evaluation always.
+  bool persistent_slots = true;
+  // The slot agent, kevolve-slot. Empty = in tools_dir, else where the build put it.
+  std::string slot_agent = "";
 };
 
 class Evaluator {
@@ -75,6 +82,8 @@ class Evaluator {
 
   const EvaluatorConfig& config() const { return config_; }
   SandboxMode mode() const { return mode_; }
+  // Whether evaluations run in a persistent sandbox per worker slot (slot_sandbox.h).
+  bool persistent_slots() const { return !slot_agent_.empty(); }
   // The uid the evaluator of `slot` runs as; nullopt when this process cannot switch uids.
   std::optional<uint32_t> SlotUid(int slot) const;
   // The complete environment the evaluator sees for `stage` (1-based) of an evaluation in
@@ -106,6 +115,8 @@ class Evaluator {
   EvalResult RunStages(const std::string& code, uint64_t seed, int slot,
                        const std::atomic<bool>* cancel, int repeats) const;
   int RepeatCount(int repeats) const;  // `repeats`, or repeats.initial for 0
+  // RunSandboxed(spec), or the same in `slot`'s persistent sandbox (started when needed).
+  Result<ProcessOutcome> RunInSandbox(int slot, const SandboxSpec& spec) const;
   Status PrepareScratch(const std::string& workdir, const std::string& code, int slot) const;
   bool MergeStage(int stage, EvalResult stage_result, EvalResult* total) const;
 
@@ -118,6 +129,14 @@ class Evaluator {
   std::vector<std::string> ro_binds_;
   // evaluator.devices, when a stage is exclusive; shared by the threads that call Evaluate.
   std::unique_ptr<DeviceLeases> leases_;
+  // The persistent sandboxes of the worker slots, when slot_agent_ is set.
+  struct Slot {
+    std::mutex mu;  // one evaluation at a time per slot
+    std::unique_ptr<SlotSandbox> sandbox;
+  };
+  std::string slot_agent_;  // kevolve-slot, or "" for a sandbox per evaluation
+  mutable std::mutex slots_mu_;
+  mutable std::map<int, std::unique_ptr<Slot>> slots_;  // guarded by slots_mu_
 };
 
 }  // namespace kevolve::eval

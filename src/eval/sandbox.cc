@@ -21,89 +21,17 @@
 #include <optional>
 #include <utility>
 
-#include "eval/disk_usage.h"
 #include "eval/sandbox_internal.h"
+#include "eval/sandbox_run.h"
 
 namespace kevolve::eval {
-namespace {
-
-using internal::ChildReport;
-using internal::ChildRlimit;
-using internal::ChildStep;
-
-constexpr int64_t kTickMs = 50;          // longest sleep between cancellation checks
-constexpr int64_t kBackstopMs = 2'000;   // after asking the supervisor to kill, before killing it
-constexpr int64_t kDrainMs = 200;        // how long leftover writers may hold stdout (no PID ns)
-constexpr int kReadsPerRound = 16;       // bounded, so a flood cannot starve the deadline checks
-constexpr int64_t kDiskPollMs = 100;     // how often what a run wrote to disk is added up
-constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
-constexpr int64_t kNoDeadline = std::numeric_limits<int64_t>::max();
+namespace internal {
 
 std::string ErrnoText(int error) { return std::strerror(error); }
 
-class UniqueFd {
- public:
-  UniqueFd() = default;
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { Reset(); }
-  int get() const { return fd_; }
-  void Reset(int fd = -1) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
+namespace {
 
- private:
-  int fd_ = -1;
-};
-
-Status MakePipe(UniqueFd* read_end, UniqueFd* write_end) {
-  int fds[2];
-  // O_CLOEXEC: other threads fork and exec too, and must not inherit this run's pipes.
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    return Status::Unavailable("sandbox: cannot create a pipe: " + ErrnoText(errno));
-  }
-  read_end->Reset(fds[0]);
-  write_end->Reset(fds[1]);
-  return Status::Ok();
-}
-
-// Owns strings and the null-terminated pointer array over them that execve wants. Neither moves
-// after construction, so the child's copy of the pointers stays valid.
-class CStringArray {
- public:
-  explicit CStringArray(std::vector<std::string> strings) : strings_(std::move(strings)) {
-    for (std::string& s : strings_) pointers_.push_back(s.data());
-    pointers_.push_back(nullptr);
-  }
-  CStringArray(const CStringArray&) = delete;
-  CStringArray& operator=(const CStringArray&) = delete;
-  char* const* get() const { return pointers_.data(); }
-
- private:
-  std::vector<std::string> strings_;
-  std::vector<char*> pointers_;
-};
-
-// Everything decided before the clone.
-struct Launch {
-  std::string exec_path;
-  std::vector<std::string> argv;
-  std::vector<ChildRlimit> rlimits;
-  unsigned long clone_flags = 0;
-  bool pid_namespace = false;
-  bool net_namespace = false;
-  bool own_proc = false;  // a mount namespace with the PID namespace's own /proc
-  bool switch_user = false;
-  // Process mode as another uid: the shared temporary folders are watched for its files too.
-  bool watch_shared_tmp = false;
-  // Process mode where the kernel has Landlock: the ruleset, and the Unix-socket filter.
-  std::optional<internal::LandlockPlan> landlock;
-  const struct sock_fprog* seccomp = nullptr;
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
+constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
 
 std::string EnvValue(const std::vector<std::string>& env, const std::string& name) {
   const std::string prefix = name + "=";
@@ -169,7 +97,9 @@ std::vector<ChildRlimit> BuildRlimits(const SandboxSpec& spec, int64_t nproc) {
   return limits;
 }
 
-Result<Launch> PrepareLaunch(const SandboxSpec& spec, const internal::NamespaceSupport& support) {
+}  // namespace
+
+Result<Launch> PrepareLaunch(const SandboxSpec& spec, const NamespaceSupport& support) {
   if (spec.argv.empty() || spec.argv[0].empty()) {
     return Status::InvalidArgument("sandbox: the command is empty");
   }
@@ -244,202 +174,15 @@ Result<Launch> PrepareLaunch(const SandboxSpec& spec, const internal::NamespaceS
   return launch;
 }
 
-// One captured stream.
-struct Capture {
-  int fd = -1;
-  std::string* text = nullptr;
-  bool* truncated = nullptr;
-  size_t cap = 0;
-  bool open = true;
-};
+}  // namespace internal
 
-// Reads what is available now. Returns true when the stream passed its cap.
-bool ReadAvailable(Capture& c) {
-  char buffer[65536];
-  bool over = false;
-  for (int round = 0; round < kReadsPerRound && c.open; ++round) {
-    const ssize_t n = read(c.fd, buffer, sizeof buffer);
-    if (n > 0) {
-      const size_t room = c.cap - std::min(c.cap, c.text->size());
-      const size_t keep = std::min(room, static_cast<size_t>(n));
-      c.text->append(buffer, keep);
-      if (keep < static_cast<size_t>(n)) {
-        *c.truncated = true;
-        over = true;
-      }
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) break;
-    c.open = false;  // end of file, or an error that ends the stream just the same
-  }
-  return over;
-}
+namespace {
 
-// What a run has written to disk: below its workdir, and (as another uid in process mode) in
-// the shared temporary folders. Records the peak in the outcome; true when over a cap.
-bool DiskOverCap(const SandboxSpec& spec, const Launch& launch, ProcessOutcome* outcome) {
-  if (spec.workdir.empty()) return false;
-  const int64_t cap = spec.limits.disk_mb > 0 ? spec.limits.disk_mb << 20 : 0;
-  const int64_t max_entries = internal::MaxEntries(spec.limits.disk_mb);
-  internal::DiskUsage usage;
-  internal::AddTreeUsage(spec.workdir, cap, max_entries, &usage);
-  if (launch.watch_shared_tmp) {
-    for (const std::string& path : internal::EntriesOwnedBy(launch.uid, spec.workdir)) {
-      ++usage.entries;
-      internal::AddTreeUsage(path, cap, max_entries, &usage);
-    }
-  }
-  outcome->disk_peak_bytes = std::max(outcome->disk_peak_bytes, usage.bytes);
-  outcome->disk_peak_entries = std::max(outcome->disk_peak_entries, usage.entries);
-  return (cap > 0 && usage.bytes > cap) || (max_entries > 0 && usage.entries > max_entries);
-}
-
-// Watches one run until the supervisor has closed the report pipe (it is exiting), enforcing the
-// deadline, the output and disk caps and cancellation. Returns the report pipe's bytes.
-class Watcher {
- public:
-  Watcher(const SandboxSpec& spec, const Launch& launch, pid_t supervisor, Clock& clock)
-      : spec_(spec), launch_(launch), supervisor_(supervisor), clock_(clock) {}
-
-  std::string Run(Capture& out, Capture& err, int report_fd, ProcessOutcome* outcome) {
-    const int64_t start = clock_.NowMs();
-    const int64_t deadline = spec_.timeout_ms > 0 ? start + spec_.timeout_ms : kNoDeadline;
-    next_ms_ = deadline;
-    next_disk_ms_ = spec_.workdir.empty() ? kNoDeadline : start + kDiskPollMs;
-    std::string report;
-    bool report_open = true;
-    while (report_open) {
-      const int64_t now = clock_.NowMs();
-      if (!outcome->cancelled && spec_.cancel != nullptr && spec_.cancel->load()) {
-        outcome->cancelled = true;
-        HardKill(now);
-      }
-      Escalate(now, deadline, outcome);
-      if (now >= next_disk_ms_) WatchDisk(now, outcome);
-      const int64_t wait_ms =
-          std::clamp<int64_t>(std::min(next_ms_, next_disk_ms_) - now, 0, kTickMs);
-      struct pollfd fds[3] = {{out.open ? out.fd : -1, POLLIN, 0},
-                              {err.open ? err.fd : -1, POLLIN, 0},
-                              {report_fd, POLLIN, 0}};
-      if (poll(fds, 3, static_cast<int>(wait_ms)) < 0 && errno != EINTR) break;
-      bool over = false;
-      if (fds[0].revents != 0) over |= ReadAvailable(out);
-      if (fds[1].revents != 0) over |= ReadAvailable(err);
-      if (over && !outcome->killed_for_output) {
-        outcome->killed_for_output = true;
-        HardKill(clock_.NowMs());
-      }
-      if (fds[2].revents != 0) report_open = ReadReport(report_fd, &report);
-    }
-    return report;
-  }
-
- private:
-  enum class Phase { kRunning, kTerminating, kKilling };
-
-  // Polls the disk use; a scan that takes long (a hostile tree of many files) is run less often,
-  // so the watcher keeps most of its time for the pipes and the deadline.
-  void WatchDisk(int64_t now, ProcessOutcome* outcome) {
-    const bool over = DiskOverCap(spec_, launch_, outcome);
-    const int64_t after = clock_.NowMs();
-    next_disk_ms_ = after + std::max<int64_t>(kDiskPollMs, 4 * (after - now));
-    if (over && !outcome->killed_for_disk && phase_ == Phase::kRunning) {
-      outcome->killed_for_disk = true;
-      HardKill(after);
-    }
-    if (phase_ != Phase::kRunning) next_disk_ms_ = kNoDeadline;  // it is being killed anyway
-  }
-
-  void Escalate(int64_t now, int64_t deadline, ProcessOutcome* outcome) {
-    if (phase_ == Phase::kRunning && now >= deadline) {
-      outcome->timed_out = true;
-      kill(supervisor_, SIGTERM);  // forwarded to the whole tree
-      phase_ = Phase::kTerminating;
-      next_ms_ = now + std::max<int64_t>(spec_.grace_ms, 0);
-    } else if (phase_ == Phase::kTerminating && now >= next_ms_) {
-      HardKill(now);
-    } else if (phase_ == Phase::kKilling && now >= next_ms_) {
-      kill(supervisor_, SIGKILL);
-      next_ms_ = kNoDeadline;
-    }
-  }
-
-  // With a PID namespace, killing the supervisor kills everything in it. Without one, the
-  // supervisor must do the killing (it knows the tree), with SIGKILL as a backstop.
-  void HardKill(int64_t now) {
-    if (phase_ == Phase::kKilling) return;
-    phase_ = Phase::kKilling;
-    if (launch_.pid_namespace) {
-      kill(supervisor_, SIGKILL);
-      next_ms_ = kNoDeadline;
-    } else {
-      kill(supervisor_, SIGUSR1);
-      next_ms_ = now + kBackstopMs;
-    }
-  }
-
-  static bool ReadReport(int fd, std::string* report) {
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = read(fd, buffer, sizeof buffer);
-      if (n > 0) {
-        report->append(buffer, static_cast<size_t>(n));
-        continue;
-      }
-      if (n < 0 && errno == EINTR) continue;
-      return n < 0 && errno == EAGAIN;
-    }
-  }
-
-  const SandboxSpec& spec_;
-  const Launch& launch_;
-  pid_t supervisor_;
-  Clock& clock_;
-  Phase phase_ = Phase::kRunning;
-  int64_t next_ms_ = kNoDeadline;
-  int64_t next_disk_ms_ = kNoDeadline;
-};
-
-void DrainAfterExit(Capture& out, Capture& err, Clock& clock) {
-  const int64_t until = clock.NowMs() + kDrainMs;
-  while ((out.open || err.open) && clock.NowMs() < until) {
-    struct pollfd fds[2] = {{out.open ? out.fd : -1, POLLIN, 0}, {err.open ? err.fd : -1, POLLIN, 0}};
-    if (poll(fds, 2, static_cast<int>(kTickMs)) < 0 && errno != EINTR) break;
-    if (fds[0].revents != 0) ReadAvailable(out);
-    if (fds[1].revents != 0) ReadAvailable(err);
-  }
-}
-
-Status SetupError(const ChildReport& report, const SandboxSpec& spec, const Launch& launch) {
-  const auto step = static_cast<ChildStep>(report.step);
-  const std::string why = ErrnoText(report.error);
-  const std::string as_uid = launch.switch_user ? " as uid " + std::to_string(launch.uid) : "";
-  switch (step) {
-    case ChildStep::kExec:
-      return Status::FailedPrecondition("cannot run '" + launch.exec_path + "'" + as_uid + ": " +
-                                        why + " (is it an executable file that uid may read?)");
-    case ChildStep::kChdir:
-      return Status::FailedPrecondition("cannot enter the work folder '" + spec.workdir + "'" +
-                                        as_uid + ": " + why +
-                                        " (every folder above it must be searchable by others)");
-    case ChildStep::kGroups:
-    case ChildStep::kSetGid:
-    case ChildStep::kSetUid:
-      return Status::FailedPrecondition("cannot switch to uid " + std::to_string(launch.uid) +
-                                        ": " + internal::ChildStepName(step) + ": " + why);
-    case ChildStep::kRlimit:
-    case ChildStep::kNoNewPrivs:
-    case ChildStep::kSeccomp:
-    case ChildStep::kLandlock:
-    case ChildStep::kMountProc:
-      return Status::FailedPrecondition(std::string("sandbox setup failed: ") +
-                                        internal::ChildStepName(step) + ": " + why);
-    default:
-      return Status::Unavailable(std::string("sandbox setup failed: ") +
-                                 internal::ChildStepName(step) + ": " + why);
-  }
-}
+using internal::Capture;
+using internal::CStringArray;
+using internal::ErrnoText;
+using internal::Launch;
+using internal::UniqueFd;
 
 // The pipes of one run: the child's stdout, stderr and the supervisor's report, plus stdin.
 struct Pipes {
@@ -493,13 +236,9 @@ internal::ChildPlan MakePlan(const SandboxSpec& spec, const Launch& launch,
 }
 
 Result<pid_t> Spawn(const internal::ChildPlan& plan, unsigned long clone_flags, Pipes& pipes) {
-  // The child starts with every signal blocked, so no handler of this process runs there.
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  const pid_t supervisor = internal::StartSupervisor(plan, clone_flags);
-  const int clone_error = errno;
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  int clone_error = 0;
+  const pid_t supervisor = internal::CloneWithSignalsBlocked(
+      [&] { return internal::StartSupervisor(plan, clone_flags); }, &clone_error);
   pipes.CloseChildEnds();
   if (supervisor < 0) {
     return Status::Unavailable("sandbox: cannot create a process: " + ErrnoText(clone_error));
@@ -510,39 +249,37 @@ Result<pid_t> Spawn(const internal::ChildPlan& plan, unsigned long clone_flags, 
   return supervisor;
 }
 
-// Fills the outcome from the supervisor's reports; a setup error becomes the returned Status.
-Status ApplyReports(const std::string& bytes, const SandboxSpec& spec, const Launch& launch,
-                    const struct rusage& supervisor_usage, ProcessOutcome* outcome) {
-  std::optional<ChildReport> finished;
-  for (size_t at = 0; at + sizeof(ChildReport) <= bytes.size(); at += sizeof(ChildReport)) {
-    ChildReport r;
-    std::memcpy(&r, bytes.data() + at, sizeof r);
-    if (r.kind == ChildReport::kSetupError) return SetupError(r, spec, launch);
-    if (r.kind == ChildReport::kFinished) finished = r;
+// The supervisor ends the tree. With a PID namespace, killing the supervisor kills everything
+// in it; without one, the supervisor must do the killing (it knows the tree), with SIGKILL as a
+// backstop.
+class SupervisorControl : public internal::TreeControl {
+ public:
+  SupervisorControl(pid_t supervisor, bool pid_namespace)
+      : supervisor_(supervisor), pid_namespace_(pid_namespace) {}
+  void Terminate() override { kill(supervisor_, SIGTERM); }  // forwarded to the whole tree
+  bool Kill() override {
+    kill(supervisor_, pid_namespace_ ? SIGKILL : SIGUSR1);
+    return pid_namespace_;
   }
-  if (finished) {
-    const int status = finished->wait_status;
-    if (WIFEXITED(status)) outcome->exit_code = WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) outcome->term_signal = WTERMSIG(status);
-    outcome->cpu_ms = finished->cpu_us / 1000;
-    outcome->max_rss_kb = finished->max_rss_kb;
-    outcome->leftover_processes_killed = finished->leftovers;
-  } else {
-    // The supervisor was killed (by us after the deadline, the cap or a cancellation; or by
-    // the kernel when memory ran out), and the tree with it.
-    outcome->term_signal = SIGKILL;
-    const struct timeval& u = supervisor_usage.ru_utime;
-    const struct timeval& s = supervisor_usage.ru_stime;
-    outcome->cpu_ms = (u.tv_sec + s.tv_sec) * 1000 + (u.tv_usec + s.tv_usec) / 1000;
+  void Backstop() override { kill(supervisor_, SIGKILL); }
+  // The supervisor writes its reports and exits: the pipe's end-of-file ends the run.
+  bool ReadReport(int fd, std::string* report) override {
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = read(fd, buffer, sizeof buffer);
+      if (n > 0) {
+        report->append(buffer, static_cast<size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      return n < 0 && errno == EAGAIN;
+    }
   }
-  // bwrap reports a command killed by signal N as exit code 128 + N.
-  if (spec.mode == SandboxMode::kBwrap && outcome->exit_code > 128 &&
-      outcome->exit_code < 128 + 65) {
-    outcome->term_signal = outcome->exit_code - 128;
-    outcome->exit_code = -1;
-  }
-  return Status::Ok();
-}
+
+ private:
+  pid_t supervisor_;
+  bool pid_namespace_;
+};
 
 }  // namespace
 
@@ -564,7 +301,7 @@ std::string SignalName(int sig) {
 
 Result<ProcessOutcome> RunSandboxed(const SandboxSpec& spec) {
   const internal::NamespaceSupport& support = internal::ProbeNamespaces();
-  KEVOLVE_ASSIGN_OR_RETURN(const Launch launch, PrepareLaunch(spec, support));
+  KEVOLVE_ASSIGN_OR_RETURN(const Launch launch, internal::PrepareLaunch(spec, support));
   const CStringArray argv(launch.argv);
   const CStringArray envp(spec.env);
   Pipes pipes;
@@ -585,23 +322,18 @@ Result<ProcessOutcome> RunSandboxed(const SandboxSpec& spec) {
   const size_t cap = static_cast<size_t>(std::max<int64_t>(spec.limits.output_bytes, 0));
   Capture out{pipes.out_read.get(), &outcome.stdout_text, &outcome.stdout_truncated, cap};
   Capture err{pipes.err_read.get(), &outcome.stderr_text, &outcome.stderr_truncated, cap};
-  Watcher watcher(spec, launch, supervisor, clock);
-  const std::string report_bytes = watcher.Run(out, err, pipes.report_read.get(), &outcome);
+  SupervisorControl control(supervisor, launch.pid_namespace);
+  const std::string report_bytes = internal::WatchRun(spec, launch, control, clock, out, err,
+                                                      pipes.report_read.get(), &outcome);
 
   int supervisor_status = 0;
   struct rusage supervisor_usage = {};
   while (wait4(supervisor, &supervisor_status, 0, &supervisor_usage) < 0 && errno == EINTR) {
   }
-  DrainAfterExit(out, err, clock);
-  // The tree is gone: a last look catches what was written between two polls, then what it
-  // left in the shared temporary folders goes.
-  if (!outcome.killed_for_disk && !outcome.cancelled && DiskOverCap(spec, launch, &outcome)) {
-    outcome.killed_for_disk = true;
-  }
-  if (launch.watch_shared_tmp) outcome.stray_entries_removed =
-        internal::RemoveEntriesOwnedBy(launch.uid, spec.workdir);
+  internal::SettleRun(spec, launch, clock, out, err, &outcome);
   outcome.wall_ms = clock.NowMs() - start_ms;
-  KEVOLVE_RETURN_IF_ERROR(ApplyReports(report_bytes, spec, launch, supervisor_usage, &outcome));
+  KEVOLVE_RETURN_IF_ERROR(
+      internal::ApplyReports(report_bytes, spec, launch, supervisor_usage, &outcome));
   return outcome;
 }
 

@@ -121,6 +121,11 @@ struct SandboxSpec {
   // says `cancelled`. May be null. Must outlive the call.
   const std::atomic<bool>* cancel = nullptr;
   Clock* clock = nullptr;  // for the deadline; null = RealClock()
+  // argv is [interpreter, kevolve_pyeval.py, evaluator.py, args...] (docs/openevolve.md): in a
+  // worker slot's persistent sandbox "interpreter kevolve_pyeval.py --serve evaluator.py" is
+  // kept running there, with the evaluator imported once, and the run is a process forked from
+  // it (slot_sandbox.h). RunSandboxed ignores it (the command runs as it is).
+  bool fork_server = false;
 };
 
 struct ProcessOutcome {

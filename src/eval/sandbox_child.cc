@@ -338,7 +338,38 @@ void BringLoopbackUp() {
   Supervise(plan.pid_namespace, evaluator);
 }
 
+[[noreturn]] void SlotAgentMain(const SlotAgentPlan& plan) {
+  ResetSignalDispositions();
+  // 0: /dev/null, 1 and 2: the start-up error pipe, 3: the control socket (kept over exec).
+  const int sources[4] = {plan.stdin_fd, plan.stderr_fd, plan.stderr_fd, plan.control_fd};
+  int high[4];
+  for (int i = 0; i < 4; ++i) {
+    high[i] = fcntl(sources[i], F_DUPFD_CLOEXEC, 4);
+    if (high[i] < 0) _exit(127);
+  }
+  for (int i = 0; i < 4; ++i) {
+    if (dup2(high[i], i) < 0) _exit(127);
+  }
+  CloseFrom(4);
+  setsid();
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (getppid() != 0 && getppid() != plan.parent_pid) _exit(127);
+  if (plan.net_namespace) BringLoopbackUp();
+  if (plan.own_proc && !MountOwnProc()) _exit(126);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(plan.agent_path, plan.argv, plan.envp);
+  _exit(127);
+}
+
 }  // namespace
+
+pid_t StartSlotAgent(const SlotAgentPlan& plan, unsigned long clone_flags) {
+  const pid_t pid = RawClone(clone_flags);
+  if (pid != 0) return pid;
+  SlotAgentMain(plan);
+}
 
 const char* ChildStepName(ChildStep step) {
   switch (step) {

@@ -246,6 +246,12 @@ std::string SandboxCapabilities::Describe() const {
                        "the host sees them, and CUDA does not start in process mode; use "
                        "sandbox: bwrap for GPU tasks)";
   }
+  if (containment == Containment::kPidNamespaceAndUid && own_proc) {
+    text += "\nsandbox per worker slot in process mode: made once and kept (its namespaces and "
+            "mounts); each evaluation gets a fresh process, scratch folder, rlimits and "
+            "deadline inside it, and nothing of it is left for the next (not for evaluator.gpu "
+            "tasks)";
+  }
   text += "\nfiles in process mode: ";
   if (landlock_abi > 0) {
     text += "landlock ABI " + std::to_string(landlock_abi) +

@@ -97,6 +97,25 @@ pid_t RawClone(unsigned long flags);
 // must not run a handler of this process before it has reset them).
 pid_t StartSupervisor(const ChildPlan& plan, unsigned long clone_flags);
 
+// How a worker slot's agent (kevolve-slot, slot_agent.c) is started: plain memory, as for
+// ChildPlan.
+struct SlotAgentPlan {
+  const char* agent_path = nullptr;
+  char* const* argv = nullptr;
+  char* const* envp = nullptr;
+  int stdin_fd = -1;     // /dev/null
+  int stderr_fd = -1;    // where the agent says why it could not start
+  int control_fd = -1;   // the agent's end of the control socket pair; descriptor 3 there
+  pid_t parent_pid = 0;
+  bool net_namespace = false;  // bring the new network namespace's loopback up
+  bool own_proc = false;       // mount the PID namespace's own /proc (MountOwnProc)
+};
+
+// Clones the agent as PID 1 of new namespaces (`clone_flags`, SIGCHLD added) and execs it. In
+// the parent, returns its pid (or -1 with errno). REQUIRES: every signal blocked in the calling
+// thread, as for StartSupervisor.
+pid_t StartSlotAgent(const SlotAgentPlan& plan, unsigned long clone_flags);
+
 // In PID 1 of a new PID namespace that has a new mount namespace: makes the mounts private
 // (nothing propagates back) and mounts a procfs of this PID namespace over /proc, so that /proc
 // numbers processes and threads as they number themselves (getpid, gettid). Without it

@@ -12,6 +12,7 @@
 
 #include "core/files.h"
 #include "core/json.h"
+#include "config/load.h"
 #include "core/text.h"
 #include "store/store.h"
 #include "testing/command.h"
@@ -24,6 +25,7 @@ using testing::RunCommand;
 
 const std::string kToy = std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/tasks/toy";
 const std::string kBinPacking = std::string(KEVOLVE_SOURCE_DIR) + "/examples/bin_packing";
+const std::string kOpenEvolveToy = std::string(KEVOLVE_SOURCE_DIR) + "/tests/e2e/tasks/openevolve_toy";
 
 class E2eTest : public ::testing::Test {
  protected:
@@ -165,6 +167,56 @@ TEST_F(E2eTest, UnknownConfigKeyIsAUsageErrorThatSuggestsTheKey) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("kevolve.yaml:2"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("did you mean 'run.iterations'"), std::string::npos) << run.err;
+}
+
+// A folder in OpenEvolve's layout (initial_program.py, evaluator.py with a two-stage cascade
+// returning a dict and an EvaluationResult, config.yaml in OpenEvolve's schema) runs as it is;
+// the built-in mutator stands in for its model.
+TEST_F(E2eTest, AnOpenEvolveTaskRunsUnchanged) {
+  if (access("/usr/bin/python3", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+  auto run = RunCommand({KevolveBinary(), "run", kOpenEvolveToy, "-n", "20", "-o", out_, "--set",
+                         "llm.models=[]"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("is an OpenEvolve task"), std::string::npos) << run.err;
+  // One warning lists every key without a kevolve meaning.
+  EXPECT_NE(run.err.find("warning: config.yaml keys with no kevolve meaning, not used: "
+                         "checkpoint_interval, max_code_length, llm.retry_delay, "
+                         "prompt.num_top_programs, prompt.use_template_stochasticity, "
+                         "database.feature_dimensions"),
+            std::string::npos)
+      << run.err;
+  auto status = RunCommand({KevolveBinary(), "status", RunDir(), "--json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  auto j = ParseJson(status.out);
+  ASSERT_TRUE(j.ok()) << status.out;
+  EXPECT_EQ((*j)["evaluations"], 20);
+  // The initial program (a = 1) scores 1/7 in stage 1, below its threshold 0.2.
+  EXPECT_GE((*j)["best"]["score"].get<double>(), 1.0 / 7 - 1e-9);
+}
+
+TEST_F(E2eTest, PrintConfigShowsTheMappedConfigAsKevolveYaml) {
+  auto printed = RunCommand({KevolveBinary(), "run", kOpenEvolveToy, "--print-config"});
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_NE(printed.out.find("kevolve_pyeval.py"), std::string::npos) << printed.out;
+  // What it prints is a kevolve.yaml that kevolve reads back to the same config.
+  auto parsed = ParseConfig(printed.out, "printed", kOpenEvolveToy);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->run.iterations, 40);
+  ASSERT_EQ(parsed->evaluator.stages.size(), 2u);
+  EXPECT_DOUBLE_EQ(parsed->evaluator.stages[0].threshold, 0.2);
+}
+
+TEST_F(E2eTest, AnOpenEvolveConfigWithATypoNamesTheFileAndKey) {
+  const std::string task = out_ + "/task";
+  ASSERT_TRUE(MakeDirs(task).ok());
+  ASSERT_TRUE(WriteFileAtomic(task + "/evaluator.py", "def evaluate(p):\n    return {}\n").ok());
+  ASSERT_TRUE(WriteFileAtomic(task + "/config.yaml", "max_iterations: 5\ndatabase:\n  num_island: 2\n").ok());
+  auto run = RunCommand({KevolveBinary(), "run", task});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("config.yaml:3: 'database.num_island' is not a key of OpenEvolve's "
+                         "config; did you mean 'database.num_islands'?"),
+            std::string::npos)
+      << run.err;
 }
 
 // A GPU task on a machine where CUDA cannot start inside the sandbox: one clear error before the
