@@ -532,7 +532,6 @@ double TimeOneLaunch(const Problem& p, LaunchFn fn, const Shape& s, const std::v
 
 struct ShapeTimes {
   std::vector<double> candidate_us, baseline_us;  // per round: each a median of `inner` launches
-  double host_us = 0;                             // per launch, by the host clock
 };
 
 }  // namespace
@@ -686,7 +685,6 @@ std::string TimeShape(const Problem& p, const Shape& s, TensorSet& t, const Refe
       event_batch_us = ms * 1e3;
     }
   }
-  times->host_us = (event_batch_us + excess_us) / host_launches;
   cudaEventDestroy(e0);
   cudaEventDestroy(e1);
 

@@ -63,8 +63,7 @@ std::string IncludedFilesDigest(const std::vector<std::string>& dirs) {
     closedir(d);
     std::sort(names.begin(), names.end());
     for (const std::string& name : names) {
-      digest += name + ":" + Format("%016llx", static_cast<unsigned long long>(
-                                                  Fnv1a64(ReadOrEmpty(dir + "/" + name)))) + ";";
+      digest += name + ":" + Hex64(Fnv1a64(ReadOrEmpty(dir + "/" + name))) + ";";
     }
   }
   return digest;
