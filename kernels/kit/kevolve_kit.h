@@ -78,6 +78,17 @@ class Problem {
   // speed-of-light time is MinBytes / (the copy bandwidth measured in the same run).
   virtual double MinBytes(const Shape& s) const = 0;
 
+  // The fewest floating-point operations a kernel for `s` must do (a GEMM's 2 M N K), for a
+  // problem that can be compute bound; 0 (the default) for one that is only memory bound. With
+  // FlopRate, the speed-of-light time becomes the larger of the memory time and MinFlops over
+  // that rate.
+  virtual double MinFlops(const Shape& /*s*/) const { return 0; }
+
+  // The highest rate, in FLOP/s, this GPU reaches on the problem's arithmetic, measured now on
+  // `stream` (for a GEMM: a large cuBLAS GEMM of the same types). Called once per run, before
+  // any candidate launch; 0 (the default) means no compute bound.
+  virtual double FlopRate(cudaStream_t /*stream*/) const { return 0; }
+
   // The trusted reference: for each output tensor in order, writes `count` fp32 values into
   // `reference[i]` (device memory the kit owns). May use `stream` only.
   virtual cudaError_t Reference(const Shape& s, const std::vector<Tensor>& tensors,

@@ -456,9 +456,29 @@ std::string CheckOnce(const Problem& p, const Shape& s, TensorSet& t, uint64_t s
 struct Device {
   cudaDeviceProp props{};
   double copy_gbps = 0;  // device-to-device copy, bytes read + written, GB/s
+  double flop_rate = 0;  // Problem::FlopRate, FLOP/s; 0 = no compute bound
   void* flush = nullptr;
   size_t flush_bytes = 0;
 };
+
+// The speed-of-light time of `s` in microseconds: its bytes at the measured copy bandwidth, or
+// its FLOPs at the problem's measured rate, whichever takes longer.
+double SolUs(const Problem& p, const Shape& s, const Device& d) {
+  const double memory_us = p.MinBytes(s) / (d.copy_gbps * 1e3);
+  const double compute_us = d.flop_rate > 0 ? p.MinFlops(s) / d.flop_rate * 1e6 : 0;
+  return std::max(memory_us, compute_us);
+}
+
+// What bounds `s` at the speed of light, for a message.
+std::string SolWhy(const Problem& p, const Shape& s, const Device& d) {
+  const double memory_us = p.MinBytes(s) / (d.copy_gbps * 1e3);
+  if (d.flop_rate > 0 && p.MinFlops(s) / d.flop_rate * 1e6 > memory_us) {
+    return Num(p.MinFlops(s) / 1e9) + " GFLOP at the measured " + Num(d.flop_rate / 1e12) +
+           " TFLOP/s";
+  }
+  return "to move " + Num(p.MinBytes(s) / 1e6) + " MB at the measured " + Num(d.copy_gbps) +
+         " GB/s";
+}
 
 // Writes twice the L2 so no byte of an earlier launch is still cached.
 void FlushL2(const Device& d, cudaStream_t stream) {
@@ -696,11 +716,10 @@ std::string TimeShape(const Problem& p, const Shape& s, TensorSet& t, const Refe
            Num(event_batch_us) + " us by the events on the timed stream (3 tries, the closest): "
            "work outside the timed stream (another stream or a host thread)";
   }
-  const double sol_us = p.MinBytes(s) / (d.copy_gbps * 1e3);
+  const double sol_us = SolUs(p, s, d);
   if (median_us < 0.8 * sol_us) {
     return Num(median_us) + " us is faster than the speed of light of this GPU (" + Num(sol_us) +
-           " us to move " + Num(p.MinBytes(s) / 1e6) + " MB at the measured " +
-           Num(d.copy_gbps) + " GB/s): work skipped or cached";
+           " us: " + SolWhy(p, s, d) + "): work skipped or cached";
   }
   return "";
 }
@@ -731,11 +750,17 @@ int Main(int argc, char** argv) {
   d.flush_bytes = std::max<size_t>(2 * static_cast<size_t>(d.props.l2CacheSize), size_t{1} << 20);
   Must(cudaMalloc(&d.flush, d.flush_bytes), "L2 flush buffer");
   d.copy_gbps = MeasureCopyGbps(stream);
+  d.flop_rate = p.FlopRate(stream);
+  Must(cudaStreamSynchronize(stream), "the harness's FLOP-rate measurement");
   answer.artifacts.Text("device", std::string(d.props.name) + ", " +
                                       std::to_string(d.props.multiProcessorCount) + " SMs, " +
                                       std::to_string(d.props.l2CacheSize >> 20) + " MiB L2, copy " +
-                                      Num(d.copy_gbps) + " GB/s measured");
+                                      Num(d.copy_gbps) + " GB/s measured" +
+                                      (d.flop_rate > 0 ? ", " + Num(d.flop_rate / 1e12) +
+                                                             " TFLOP/s measured by the harness"
+                                                       : ""));
   answer.metrics.Number("copy_gbps", d.copy_gbps);
+  if (d.flop_rate > 0) answer.metrics.Number("flop_ceiling_tflops", d.flop_rate / 1e12);
 
   const uint64_t seed = o.seed != 0 ? o.seed : HiddenSeed();
   // Threads before any candidate code runs (the runtime's own are started by now: the copy
@@ -776,8 +801,7 @@ int Main(int argc, char** argv) {
       Reject(at + "timing: " + why);
     }
     const double cand = Median(times.candidate_us);
-    const double sol_us = p.MinBytes(s) / (d.copy_gbps * 1e3);
-    const double sol = sol_us / cand;
+    const double sol = SolUs(p, s, d) / cand;
     double speedup = NAN;
     if (p.HasBaseline()) {
       speedup = Median(times.baseline_us) / cand;

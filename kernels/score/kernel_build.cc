@@ -4,6 +4,7 @@
 #include <dirent.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -286,6 +287,14 @@ Compile MakeRuntimeCompile(const BuildJob& job, const Toolchain& t, const std::s
 
 }  // namespace
 
+bool ValidLibraryName(std::string_view name) {
+  if (name.empty() || name.front() == '-') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+           c == '+';
+  });
+}
+
 Result<std::string> PrebuildRuntime(const BuildJob& job, const std::string& out_dir) {
   KEVOLVE_ASSIGN_OR_RETURN(const Toolchain t, ToolchainFor(job));
   KEVOLVE_ASSIGN_OR_RETURN(const std::string kit_code, KitCode(job.kit_dir));
@@ -336,6 +345,7 @@ Result<BuildReport> Build(const BuildJob& job) {
     const std::string log = job.workdir + "/link.log";
     std::vector<std::string> link = {job.nvcc, t.flags[3], "-o", job.out};
     for (const Compile& c : compiles) link.push_back(c.object);
+    for (const std::string& lib : job.libs) link.push_back("-l" + lib);
     KEVOLVE_ASSIGN_OR_RETURN(const int status, RunFresh(link, log));
     if (status != 0) {
       // A candidate that defines a symbol the harness or the kit also defines fails here.

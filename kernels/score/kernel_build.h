@@ -54,6 +54,7 @@ struct BuildJob {
   std::string nvcc = "nvcc";
   std::string cuobjdump = "cuobjdump";
   std::vector<std::string> flags;  // extra nvcc flags for every compile
+  std::vector<std::string> libs;   // -l<lib> at link time (the harness's: cublas)
   std::string cache_dir;           // "" = no cache
 };
 
@@ -67,6 +68,9 @@ struct BuildReport {
   int compiles = 0;                  // nvcc compiles run (0..3)
   int cache_hits = 0;                // objects taken from the cache (0..3)
 };
+
+// Whether `name` can follow -l: letters, digits, '_', '-', '.', '+', not starting with '-'.
+bool ValidLibraryName(std::string_view name);
 
 // Compiles the three objects (at once, each from `<kit_dir>/prebuilt` or the cache when there),
 // links them into job.out and summarizes the candidate. A compile error is an OK Result with compiled = false;

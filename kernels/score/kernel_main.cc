@@ -122,6 +122,7 @@ int BuildCommand(const std::vector<std::string>& args) {
       {"harness", "", "the task's harness .cu (implements kevolve::kit::Problem)"},
       {"out", "", "the program to write"},
       {"include", "", "folders for #include, comma-separated (the task folder)"},
+      {"libs", "", "libraries the harness needs at link time, comma-separated (cublas: -lcublas)"},
       {"cache", EnvOr("KEVOLVE_KIT_CACHE", ""), "compiled-object cache folder; empty = none (env KEVOLVE_KIT_CACHE)"},
   };
   for (const FlagSpec& spec : ToolchainSpecs()) specs.push_back(spec);
@@ -141,6 +142,16 @@ int BuildCommand(const std::vector<std::string>& args) {
   job.out = AbsolutePath(flags->Get("out"));
   for (const std::string& dir : SplitOn(flags->Get("include"), ',')) {
     job.include_dirs.push_back(AbsolutePath(dir));
+  }
+  for (const std::string& lib : SplitOn(flags->Get("libs"), ',')) {
+    if (!ValidLibraryName(lib)) {
+      std::fprintf(stderr,
+                   "build: --libs: '%s' is not a library name (letters, digits, '_', '-', '.', "
+                   "'+'; cublas for -lcublas)\n",
+                   lib.c_str());
+      return 2;
+    }
+    job.libs.push_back(lib);
   }
   SetToolchain(*flags, job);
   // One cache folder per uid: evaluations running as different uids (process mode's worker

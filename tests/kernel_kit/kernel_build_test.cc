@@ -103,6 +103,15 @@ TEST(KernelBuildTest, ArchBecomesOneGencodeFlag) {
   }
 }
 
+TEST(KernelBuildTest, OnlyLibraryNamesFollowDashL) {
+  for (const char* good : {"cublas", "cublasLt", "nvToolsExt", "stdc++", "m", "cudnn.9"}) {
+    EXPECT_TRUE(ValidLibraryName(good)) << good;
+  }
+  for (const char* bad : {"", "-lcublas", "--whole-archive", "cublas -o x", "a;b", "../x", "a/b"}) {
+    EXPECT_FALSE(ValidLibraryName(bad)) << bad;
+  }
+}
+
 TEST(KernelBuildTest, AnswerOfAFailedBuildSaysWhoseFaultItIs) {
   BuildReport r;
   r.errors = "program.cu(1): error: nope\n";

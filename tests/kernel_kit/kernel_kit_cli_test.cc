@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <vector>
 
 #include "core/files.h"
 #include "core/json.h"
@@ -98,6 +99,35 @@ TEST_F(KernelKitCliTest, ACandidateThatDefinesWhatTheKitDefinesFailsToLink) {
   const std::string feedback = answer["artifacts"]["feedback"];
   EXPECT_EQ(feedback.rfind("does not link: ", 0), 0u) << feedback;
   EXPECT_NE(feedback.find("multiple definition of `main'"), std::string::npos) << feedback;
+}
+
+// The GEMM test task's harness calls cuBLAS: it links only with --libs cublas.
+TEST_F(KernelKitCliTest, AHarnessThatCallsALibraryLinksWithLibs) {
+  const std::string gemm = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/gemm_task";
+  auto build = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {kTool, "build", "--candidate", gemm + "/initial_program.cu",
+                                     "--harness", gemm + "/harness.cu", "--include", gemm,
+                                     "--out", work_ + "/bench", "--workdir", work_, "--nvcc",
+                                     nvcc_, "--cache", cache_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    const auto r = RunCommand(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    auto answer = ParseJson(r.out);
+    EXPECT_TRUE(answer.ok()) << r.out;
+    return answer.ok() ? *answer : Json();
+  };
+  const Json without = build({});
+  EXPECT_EQ(without["valid"], false);
+  const std::string feedback = without["artifacts"]["feedback"];
+  EXPECT_NE(feedback.find("cublas"), std::string::npos) << feedback;  // the unresolved symbol
+  const Json with = build({"--libs", "cublas"});
+  EXPECT_EQ(with["valid"], true) << with.dump(2);
+
+  const auto r = RunCommand({kTool, "build", "--candidate", gemm + "/initial_program.cu",
+                             "--harness", gemm + "/harness.cu", "--out", work_ + "/b", "--libs",
+                             "cublas,-o /tmp/x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("'-o /tmp/x' is not a library name"), std::string::npos) << r.err;
 }
 
 TEST_F(KernelKitCliTest, BadCommandLinesSayWhatIsWrong) {

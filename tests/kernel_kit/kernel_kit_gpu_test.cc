@@ -18,6 +18,10 @@ using testing::RunCommand;
 
 const std::string kTask = std::string(KEVOLVE_SOURCE_DIR) + "/examples/rmsnorm";
 const std::string kRedTeam = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/redteam/";
+// The GEMM red team (the cheats kernels/tests/gemm_redteam_test.cc holds against the GEMM
+// family's own harness), as candidates of a kit task whose harness links cuBLAS.
+const std::string kGemmTask = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/gemm_task";
+const std::string kGemmRedTeam = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/redteam_gemm/";
 
 class KernelKitGpuTest : public ::testing::Test {
  protected:
@@ -28,9 +32,9 @@ class KernelKitGpuTest : public ::testing::Test {
   void SetUp() override {
     if (!has_gpu_) GTEST_SKIP() << "no GPU: CUDA does not start here or sees no device";
   }
-  // `kevolve eval` of `program` on the task; the result, parsed.
-  static Json Eval(const std::string& program) {
-    const auto r = RunCommand({KevolveBinary(), "eval", kTask, program});
+  // `kevolve eval` of `program` on `task` (RMSNorm unless said); the result, parsed.
+  static Json Eval(const std::string& program, const std::string& task = kTask) {
+    const auto r = RunCommand({KevolveBinary(), "eval", task, program});
     auto result = ParseJson(r.out);
     EXPECT_TRUE(result.ok()) << "stdout: " << r.out << "\nstderr: " << r.err;
     return result.ok() ? *result : Json();
@@ -60,16 +64,24 @@ struct Cheat {
   const char* reason;  // a part of the rejection's reason
 };
 
+void ExpectRejected(const Json& r, const Cheat& cheat) {
+  ASSERT_EQ(r["valid"], false) << r.dump(2);
+  EXPECT_EQ(r["failure"], "invalid") << r.dump(2);
+  const std::string reason = r["reason"];
+  EXPECT_NE(reason.find(cheat.reason), std::string::npos) << reason;
+  std::printf("%s: %s\n", cheat.file, reason.c_str());
+}
+
+std::string CheatName(const ::testing::TestParamInfo<Cheat>& param) {
+  const std::string name = param.param.file;
+  return name.substr(0, name.find('.'));
+}
+
 class KernelKitRedTeamTest : public KernelKitGpuTest,
                              public ::testing::WithParamInterface<Cheat> {};
 
 TEST_P(KernelKitRedTeamTest, IsRejectedWithItsReason) {
-  const Json r = Eval(kRedTeam + GetParam().file);
-  ASSERT_EQ(r["valid"], false) << r.dump(2);
-  EXPECT_EQ(r["failure"], "invalid") << r.dump(2);
-  const std::string reason = r["reason"];
-  EXPECT_NE(reason.find(GetParam().reason), std::string::npos) << reason;
-  std::printf("%s: %s\n", GetParam().file, reason.c_str());
+  ExpectRejected(Eval(kRedTeam + GetParam().file), GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -84,10 +96,42 @@ INSTANTIATE_TEST_SUITE_P(
         Cheat{"wrong_on_odd_rows.cu", "shape odd_r1000 (held out): y: "},
         Cheat{"nan_output.cu", "(1 NaN or Inf"},
         Cheat{"segfaults.cu", "the kernel program was killed by SIGSEGV before it answered"}),
-    [](const ::testing::TestParamInfo<Cheat>& param) {
-      std::string name = param.param.file;
-      return name.substr(0, name.find('.'));
-    });
+    CheatName);
+
+TEST_F(KernelKitGpuTest, GemmHonestCandidatesPassAndTheFlopCeilingBoundsCublas) {
+  const Json plain = Eval(kGemmTask + "/initial_program.cu", kGemmTask);
+  ASSERT_EQ(plain["valid"], true) << plain.dump(2);
+  const Json cublas = Eval(kGemmRedTeam + "cublas.cu", kGemmTask);
+  ASSERT_EQ(cublas["valid"], true) << cublas.dump(2);
+  // cuBLAS's rate measured on 8192^3 is the ceiling: cuBLAS on the suite's smaller shapes
+  // reaches a large part of it and never passes it by much; the plain kernel a small part.
+  EXPECT_GT(cublas["metrics"]["flop_ceiling_tflops"].get<double>(), 50) << cublas.dump(2);
+  const double fast = cublas["metrics"]["sol_fraction"], slow = plain["metrics"]["sol_fraction"];
+  EXPECT_GT(fast, 0.3) << cublas["artifacts"]["shapes"];
+  EXPECT_LT(fast, 1.25) << cublas["artifacts"]["shapes"];
+  EXPECT_LT(slow, 0.2 * fast) << plain["artifacts"]["shapes"];
+  std::printf("gemm plain: %s\ngemm cublas: %s\n", plain["artifacts"]["shapes"].dump().c_str(),
+              cublas["artifacts"]["shapes"].dump().c_str());
+}
+
+class KernelKitGemmRedTeamTest : public KernelKitGpuTest,
+                                 public ::testing::WithParamInterface<Cheat> {};
+
+TEST_P(KernelKitGemmRedTeamTest, IsRejectedWithItsReason) {
+  ExpectRejected(Eval(kGemmRedTeam + GetParam().file, kGemmTask), GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    GemmCheats, KernelKitGemmRedTeamTest,
+    ::testing::Values(
+        Cheat{"reads_freed_memory.cu", "shape tuned_1024x1024x4096: c: "},
+        Cheat{"side_stream.cu", "timing: "},
+        Cheat{"host_thread_after_return.cu", "shape tuned_1024x1024x4096: c: "},
+        Cheat{"cache_by_pointer.cu", "re-check with fresh inputs at the same addresses"},
+        Cheat{"hard_coded_shape.cu", "shape odd_384x640x1000 (held out): c: "},
+        Cheat{"fp16_accumulation.cu", "shape tuned_1024x1024x4096: c: "},
+        Cheat{"fp8_inputs.cu", "shape tuned_1024x1024x4096: c: "}),
+    CheatName);
 
 TEST_F(KernelKitGpuTest, AForgedLinePrintedByTheCandidateIsNotTheAnswer) {
   const Json r = Eval(kRedTeam + "prints_a_forged_answer.cu");
