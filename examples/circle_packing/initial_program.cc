@@ -88,7 +88,10 @@ void Optimize(std::vector<Circle>& c, int steps, double step_size, double weight
 }
 
 std::vector<Circle> PackCircles(int n) {
-  std::vector<Circle> c = GridStart(n, 5, 12345);  // rows: choices: 4, 5, 6, 7
+  const int rows = 5;           // choices: 4, 5, 6, 7
+  const uint64_t seed = 12345;  // of the jitter
+  std::vector<Circle> c = GridStart(n, rows, seed);
+  // Steps, step size, the penalty's first weight and its growth per step.
   Optimize(c, 300, 0.05, 10.0, 1.01);
   ShrinkToFit(c);
   return c;
