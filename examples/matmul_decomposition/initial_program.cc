@@ -14,7 +14,9 @@ struct Term {
   std::vector<long long> a, b, c;  // n*m, m*p and n*p coefficients, row-major
 };
 
-// EVOLVE-BLOCK-START
+// The moves of the flip graph: each keeps the sum of the terms exactly what it was (Flip,
+// Reduce) or adds a term to it that it also takes away (Plus). Outside the EVOLVE-BLOCK, so an
+// edit changes how the search uses them, never what they preserve.
 struct Rng {
   uint64_t s;
   uint64_t Next() {
@@ -144,15 +146,19 @@ std::vector<Factors> Naive(int n, int m, int p) {
   return terms;
 }
 
+// EVOLVE-BLOCK-START
+// A random walk on the flip graph from the naive algorithm, restarted a few times; the smallest
+// decomposition seen wins. Every knob is a literal.
 std::vector<Term> Decompose(int n, int m, int p, int modulus) {
   const int restarts = 2;
   const long steps = 2000;          // flips per restart
   const long plateau = 2000;        // flips without a reduction before a plus transition
   const long long bound = 1;        // largest coefficient (in absolute value) a flip may make
+  const int from_best = 0;          // 1: a restart goes on from the best so far; choices: 0, 1
   std::vector<Factors> best = Naive(n, m, p);
   Rng rng{7};
   for (int restart = 0; restart < restarts; ++restart) {
-    std::vector<Factors> terms = Naive(n, m, p);
+    std::vector<Factors> terms = from_best == 1 ? best : Naive(n, m, p);
     long since_reduction = 0;
     for (long step = 0; step < steps; ++step) {
       const size_t rank = terms.size();
