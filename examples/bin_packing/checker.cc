@@ -13,6 +13,7 @@
 // - When the packer is done, everything it left is killed (its process group; and kill -1 where
 //   that reaches only this evaluation) before the packing is checked and the answer printed.
 // - The packing is checked and scored from the bytes read into memory, not from a file.
+// The running and reading is ../common/untrusted.h, shared with the other compiled examples.
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
