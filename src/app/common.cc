@@ -6,6 +6,7 @@
 
 #include "eval/cuda_probe.h"
 #include "eval/evaluator.h"
+#include "prompt/prompt.h"
 
 namespace kevolve::app {
 namespace {
@@ -42,6 +43,18 @@ std::vector<std::string> CudaProbeArgv() {
   std::error_code ec;
   const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
   return {ec ? std::string("kevolve") : self, "doctor", "--cuda-here"};
+}
+
+Status CheckProgramLanguage(const std::string& file, const std::string& key,
+                            const EvaluatorConfig& config) {
+  const std::string given = prompt::LanguageFor(file);
+  const std::string expected = prompt::LanguageFor(config.program_filename);
+  if (given.empty() || expected.empty() || given == expected) return Status::Ok();
+  return Status::InvalidArgument(
+      key + " '" + file + "' is " + given + ", but this task's evaluator reads " + expected +
+      " (evaluator.program_filename: " + config.program_filename + "): give it a " + expected +
+      " program, or set evaluator.program_filename to a name of the language the evaluator "
+      "reads");
 }
 
 Status CheckGpuEvaluations(const EvaluatorConfig& config) {

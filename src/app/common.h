@@ -31,6 +31,14 @@ std::atomic<bool>& InstallStopHandlers();
 // not there. OK at once when evaluator.gpu is false. Called before a run's first evaluation.
 Status CheckGpuEvaluations(const EvaluatorConfig& config);
 
+// Refuses (InvalidArgument) a program file whose name says one language while
+// evaluator.program_filename, the name the evaluator reads it under, says another: a Python
+// file handed to a C++ task's evaluator as program.cc fails there with an obscure message.
+// `key` says where the file name came from ("task.initial_program", "the program"). OK where
+// either name has no known language (prompt::LanguageFor).
+Status CheckProgramLanguage(const std::string& file, const std::string& key,
+                            const EvaluatorConfig& config);
+
 // The argv of the CUDA probe: this binary, by absolute path, and `doctor --cuda-here`.
 std::vector<std::string> CudaProbeArgv();
 

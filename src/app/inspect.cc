@@ -203,6 +203,9 @@ Command AddEvalCommand(CLI::App& app) {
     if (!config.ok()) return Fail(config.status());
     if (Status s = ApplyOverrides(*config, *sets); !s.ok()) return Fail(s);
     if (Status s = ValidateConfig(*config); !s.ok()) return Fail(s);
+    if (Status s = CheckProgramLanguage(*file, "the program", config->evaluator); !s.ok()) {
+      return Fail(s);
+    }
     if (Status gpus = CheckGpuEvaluations(config->evaluator); !gpus.ok()) return Fail(gpus);
     auto code = ReadFile(*file);
     if (!code.ok()) return Fail(code.status());

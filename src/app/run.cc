@@ -220,6 +220,9 @@ Command AddRunCommand(CLI::App& app) {
         return Fail(templates.status());
       }
     }
+    s = CheckProgramLanguage(config->task.initial_program, "task.initial_program",
+                             config->evaluator);
+    if (!s.ok()) return Fail(s);
     if (Status gpus = CheckGpuEvaluations(config->evaluator); !gpus.ok()) return Fail(gpus);
     ProgressLine line;
     auto engine = engine::Engine::Start(*config, EnvWithProgress(line));

@@ -159,7 +159,11 @@ void VisitKeys(Is<EvaluatorConfig> auto& s, auto&& visit) {
                    "may read (relative to the task folder, or absolute); nothing else outside "
                    "the system folders is visible."});
   visit("program_filename", s.program_filename,
-        KeyDoc{"", "File name of the candidate program in the evaluation's scratch folder."});
+        KeyDoc{"", "File name of the candidate program in the evaluation's scratch folder. Its "
+                   "ending says the language the evaluator reads: `kevolve run` refuses a "
+                   "`task.initial_program`, and `kevolve eval` a program file, whose ending names "
+                   "another language (a `.py` program for `program.cc`), naming the file and "
+                   "this key."});
   visit("backend", s.backend,
         KeyDoc{"", "local (the sandboxed worker pool on this machine) or slurm (one Slurm job "
                    "per evaluation; evaluator.slurm)."});

@@ -18,6 +18,7 @@
 #include "eval/evaluator.h"
 #include "eval/sandbox.h"
 #include "testing/command.h"
+#include "testing/task_checker.h"
 
 namespace kevolve {
 namespace {
@@ -81,42 +82,22 @@ std::string WithLine(const std::string& text, int number, const std::string& lin
 
 class BinPackingCheckerTest : public ::testing::Test {
  protected:
-  // The checker, built once with warnings as errors: it is the trusted side.
-  static void SetUpTestSuite() {
-    dir_ = new std::string(MakeTempDir(::testing::TempDir(), "binpack_checker-").value_or(""));
-    auto r = RunCommand({"/bin/sh", "-c",
-                         "${CXX:-g++} -std=c++17 -O1 -Wall -Wextra -Werror -o " + *dir_ +
-                             "/checker " + kTask + "/checker.cc"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  static void TearDownTestSuite() {
-    (void)RemoveTree(*dir_);
-    delete dir_;
-  }
+  // The checker, built once: it is the trusted side.
+  static void SetUpTestSuite() { checker_ = new testing::TaskChecker(kTask); }
+  static void TearDownTestSuite() { delete checker_; }
 
   // Runs the checker on a fake packer that writes `packing` to fd 3, then runs `after`.
   static Json Check(const std::string& packing, int stage, const std::string& after = "",
                     const std::string& timeout = "10") {
-    static int n = 0;
-    const std::string file = *dir_ + "/packing" + std::to_string(++n);
-    EXPECT_TRUE(WriteFileAtomic(file, packing).ok());
-    auto r = RunCommand({*dir_ + "/checker", "--stage", std::to_string(stage),
-                         "--timeout-seconds", timeout, "--", "/bin/sh", "-c",
-                         "cat " + file + " >&3; " + after});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    auto j = ParseJson(r.out);
-    EXPECT_TRUE(j.ok()) << r.out;
-    return j.ok() ? *j : Json();
+    return checker_->Check({"--stage", std::to_string(stage), "--timeout-seconds", timeout},
+                           packing, after);
   }
-  static std::string Feedback(const Json& j) {
-    EXPECT_EQ(j["valid"], false) << j.dump();
-    return j.contains("artifacts") ? j["artifacts"].value("feedback", "") : "";
-  }
+  static std::string Feedback(const Json& j) { return testing::InvalidFeedback(j); }
 
-  static std::string* dir_;
+  static testing::TaskChecker* checker_;
 };
 
-std::string* BinPackingCheckerTest::dir_ = nullptr;
+testing::TaskChecker* BinPackingCheckerTest::checker_ = nullptr;
 
 TEST_F(BinPackingCheckerTest, ScoresAPackingItDidNotSeeMadeExactlyAsTheOldHarnessDid) {
   Json one = Check(FirstFit(binpack::kTrainSeedBase), 1);
