@@ -20,6 +20,7 @@
 #include <cuda_runtime.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -198,8 +199,26 @@ std::string CudaText(cudaError_t e) {
   return std::string(cudaGetErrorName(e)) + " (" + cudaGetErrorString(e) + ")";
 }
 
+// The child's heartbeat to the supervising parent (RunSupervised): a byte on this pipe, at most
+// every 100 ms, whenever the main thread gets past a CUDA call or a poll of the device. A child
+// that falls silent longer than the sync timeout and a margin is stuck inside a call that does
+// not return (a hung kernel can block more than the polls of WaitForDevice), and the parent
+// answers for it.
+int g_progress_fd = -1;
+
+void Tick() {
+  if (g_progress_fd < 0) return;
+  static std::chrono::steady_clock::time_point last;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last < std::chrono::milliseconds(100)) return;
+  last = now;
+  const char beat = 0;
+  (void)!write(g_progress_fd, &beat, 1);  // non-blocking: a full pipe drops a beat, no harm
+}
+
 void Must(cudaError_t e, const char* what) {
   if (e != cudaSuccess) HarnessFailure(std::string(what) + ": " + CudaText(e));
+  Tick();
 }
 
 double g_sync_timeout_s = 10;
@@ -220,6 +239,7 @@ std::string WaitForDevice(cudaStream_t stream) {
     if (std::chrono::steady_clock::now() > deadline) {
       return "did not finish within " + Num(g_sync_timeout_s) + " s (a hang?)";
     }
+    Tick();
     std::this_thread::sleep_for(std::chrono::microseconds(50));
   }
   cudaEventDestroy(done);
@@ -863,32 +883,77 @@ std::string SignalName(int sig) {
 //     parent kills it and returns, so the evaluation ends with the child's reason (kevolve's
 //     sandbox kills what the parent leaves);
 //   - a child that dies (a segfault in the candidate's host code): the parent still answers,
-//     naming the signal, instead of a bare crash.
+//     naming the signal, instead of a bare crash;
+//   - a child stuck inside a CUDA call that a hung kernel holds (its own sync timeout never
+//     gets to run): its heartbeat (Tick) stops, and after the sync timeout and a margin without
+//     one the parent kills it and answers that the kernel did not finish.
+// --sync-timeout-s, read here too: the parent parses nothing else.
+double SyncTimeoutFromArgs(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--sync-timeout-s" && std::atof(argv[i + 1]) > 0) {
+      return std::atof(argv[i + 1]);
+    }
+  }
+  return g_sync_timeout_s;
+}
+
 int RunSupervised(int argc, char** argv) {
   std::fflush(stdout);
-  int fds[2];
+  int fds[2], beats[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Main(argc, argv);  // unsupervised, as before
-  const pid_t child = fork();
-  if (child < 0) {
+  if (pipe2(beats, O_CLOEXEC) != 0) {
     close(fds[0]);
     close(fds[1]);
     return Main(argc, argv);
   }
+  const pid_t child = fork();
+  if (child < 0) {
+    for (const int fd : {fds[0], fds[1], beats[0], beats[1]}) close(fd);
+    return Main(argc, argv);
+  }
   if (child == 0) {
     close(fds[0]);
+    close(beats[0]);
     g_answer_fd = fds[1];
+    g_progress_fd = beats[1];
+    fcntl(g_progress_fd, F_SETFL, O_NONBLOCK);
     dup2(2, 1);
     return Main(argc, argv);
   }
   close(fds[1]);
+  close(beats[1]);
+  const double silence_limit_s = SyncTimeoutFromArgs(argc, argv) + 5;
+  auto last_beat = std::chrono::steady_clock::now();
+  bool silent = false;
   std::string answer;
   char buf[65536];
   for (;;) {
-    const ssize_t n = read(fds[0], buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    answer.append(buf, static_cast<size_t>(n));
-    if (!answer.empty() && answer.back() == '\n') break;  // the answer is one line
+    pollfd watched[2] = {{fds[0], POLLIN, 0}, {beats[0], POLLIN, 0}};
+    if (poll(watched, 2, 200) < 0 && errno != EINTR) break;
+    if (watched[1].revents & POLLIN) {
+      (void)!read(beats[0], buf, sizeof(buf));
+      last_beat = std::chrono::steady_clock::now();
+    }
+    if (watched[0].revents & (POLLIN | POLLHUP)) {
+      const ssize_t n = read(fds[0], buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      answer.append(buf, static_cast<size_t>(n));
+      if (!answer.empty() && answer.back() == '\n') break;  // the answer is one line
+      continue;
+    }
+    if (std::chrono::steady_clock::now() - last_beat >
+        std::chrono::duration<double>(silence_limit_s)) {
+      silent = true;
+      break;
+    }
+  }
+  if (silent) {
+    kill(child, SIGKILL);
+    g_answer_fd = 1;
+    Reject("the kernel did not finish within " + Num(silence_limit_s) +
+           " s: the kernel program was stuck in a CUDA call for that long (a hang?) and was "
+           "stopped");
   }
   // The child exits right after its answer; give it a moment, then stop waiting for it.
   int status = 0;

@@ -126,7 +126,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Cheat{"reads_freed_memory.cu", "shape tuned_1024x1024x4096: c: "},
         Cheat{"side_stream.cu", "timing: "},
-        Cheat{"host_thread_after_return.cu", "shape tuned_1024x1024x4096: c: "},
+        // The kit's checks take longer than its 2 ms head start, so they see right answers;
+        // the timed launches, which wait for nothing, are faster than the speed of light.
+        Cheat{"host_thread_after_return.cu", "timing: "},
         Cheat{"cache_by_pointer.cu", "re-check with fresh inputs at the same addresses"},
         Cheat{"hard_coded_shape.cu", "shape odd_384x640x1000 (held out): c: "},
         Cheat{"fp16_accumulation.cu", "shape tuned_1024x1024x4096: c: "},

@@ -115,7 +115,11 @@ void AddResourceCases(std::vector<Case>& c) {
                  return Words({Bin("malloc_forever"), "{program}"});
                },
                Failure::kCrash,
-               {"of the 256 MiB limit (evaluator.limits.memory_mb)"}});
+               {"of the 256 MiB limit (evaluator.limits.memory_mb)"},
+               "candidate",
+               // Touching 256 MiB takes a second or more on a loaded 2-core machine: the limit
+               // must end it, not the deadline.
+               5.0});
   c.push_back({"stdout_flood",
                Threat::kOutputFlood,
                [](auto&) { return Words({"./flood.sh"}); },
