@@ -8,7 +8,8 @@ machine, kevolve built). A variants file holds one variant per line:
 Each variant is the task's initial_program.cu with `constexpr int KNOB = ...;` set; all are
 compiled at once by kevolve-kernel (no GPU), then each bench runs alone on the GPU, timed against
 the seed as in an evaluation. Prints one row per variant (score, train and held-out speedup,
-fraction of the speed of light, registers, spills) and writes every answer to OUT/NAME.json.
+fraction of the speed of light, registers, spills) and writes every answer to OUT/NAME.json and
+all of them, by name, to OUT/sweep.json (one file to carry back from a machine).
 
     bench/gpu/knob_sweep.py TASK_DIR VARIANTS [--build build/release] [--out DIR] [--jobs N]
 """
@@ -77,6 +78,7 @@ def main():
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         builds = dict(pool.map(build, variants))
 
+    answers = {}
     print(f"{'variant':24} {'score':>7} {'train':>7} {'heldout':>7} {'ho_min':>7} {'sol':>6} "
           f"{'ho_sol':>6} {'regs':>5} {'spill':>6}")
     for name, knobs in variants:
@@ -97,8 +99,11 @@ def main():
         except (IndexError, json.JSONDecodeError):
             print(f"{name:24} no answer (exit {r.returncode}): {r.stderr[-300:]}")
             continue
+        answers[name] = a
         with open(os.path.join(out, name + ".json"), "w") as f:
             json.dump(a, f, indent=1)
+        with open(os.path.join(out, "sweep.json"), "w") as f:
+            json.dump(answers, f)
         if not a.get("valid"):
             print(f"{name:24} INVALID: {a.get('artifacts', {}).get('feedback', '')[:300]}")
             continue
