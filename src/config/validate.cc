@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/load.h"
@@ -43,18 +44,11 @@ class Checker {
   }
 
   void OneOf(const std::string& path, const std::string& value,
-             const std::vector<std::string>& allowed) {
-    for (const std::string& a : allowed) {
+             const std::vector<std::string_view>& allowed) {
+    for (const std::string_view a : allowed) {
       if (value == a) return;
     }
-    std::string list;
-    for (size_t i = 0; i < allowed.size(); ++i) {
-      list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
-    }
-    std::string rule = "must be " + list + ", got '" + value + "'";
-    const std::string nearest = NearestWord(value, allowed);
-    if (!nearest.empty()) rule += " (did you mean '" + nearest + "'?)";
-    Fail(path, rule);
+    Fail(path, config::OneOfRule(allowed, value));
   }
 
   void NotEmpty(const std::string& path, const std::string& value) {
@@ -105,7 +99,6 @@ void CheckTaskAndRun(const Config& config, Checker& check) {
   check.NotEmpty("task.initial_program", config.task.initial_program);
   const RunConfig& run = config.run;
   check.AtLeast("run.iterations", run.iterations, 0);
-  check.OneOf("run.strategy", run.strategy, {"evolve", "hill-climb", "random"});
   check.NotEmpty("run.output_dir", run.output_dir);
   check.NonNegative("run.max_wall_seconds", run.max_wall_seconds);
   check.OneOf("run.log_level", run.log_level, {"debug", "info", "warn", "error"});
@@ -190,7 +183,6 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
   check.AtLeast("evaluator.limits.file_size_mb", limits.file_size_mb, 1);
   check.AtLeast("evaluator.limits.output_bytes", limits.output_bytes, 1);
   check.AtLeast("evaluator.limits.disk_mb", limits.disk_mb, 1);
-  check.OneOf("evaluator.sandbox", e.sandbox, {"auto", "process", "bwrap"});
   for (size_t i = 0; i < e.env_allow.size(); ++i) {
     check.EnvName("evaluator.env_allow[" + std::to_string(i) + "]", e.env_allow[i]);
   }
@@ -326,6 +318,27 @@ void CheckPrompt(const PromptConfig& p, Checker& check) {
 }
 
 }  // namespace
+
+namespace config {
+
+std::string WordList(const std::vector<std::string_view>& words) {
+  std::string list;
+  for (size_t i = 0; i < words.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ");
+    list += words[i];
+  }
+  return list;
+}
+
+std::string OneOfRule(const std::vector<std::string_view>& allowed, std::string_view got) {
+  std::string rule = "must be " + WordList(allowed) + ", got '" + std::string(got) + "'";
+  const std::string nearest =
+      NearestWord(std::string(got), std::vector<std::string>(allowed.begin(), allowed.end()));
+  if (!nearest.empty()) rule += " (did you mean '" + nearest + "'?)";
+  return rule;
+}
+
+}  // namespace config
 
 Status ValidateConfig(const Config& config) {
   Checker check;

@@ -136,37 +136,37 @@ Status ValidateConfig(const EvaluatorConfig& config) {
 
 }  // namespace
 
-SandboxChoice ChooseSandboxMode(const std::string& name, const SandboxCapabilities& caps) {
+SandboxChoice ChooseSandboxMode(SandboxSetting setting, const SandboxCapabilities& caps) {
   SandboxChoice c;
-  if (name == "process") {
-    c.why = "evaluator.sandbox is 'process'";
-  } else if (name == "auto" && caps.bwrap) {
-    c.mode = SandboxMode::kBwrap;
-    c.why = "evaluator.sandbox is 'auto' and a probe run under bwrap worked";
-  } else if (name == "auto") {
-    c.why = "evaluator.sandbox is 'auto' and bwrap cannot run here (" + caps.bwrap_problem + ")";
-  } else if (name == "bwrap") {
-    c.why = "evaluator.sandbox is 'bwrap'";
-    if (caps.bwrap) {
-      c.mode = SandboxMode::kBwrap;
-    } else {  // the mode stays process: what doctor can still look at
-      c.problem = Status::FailedPrecondition("evaluator.sandbox is 'bwrap' but bwrap cannot run here: " +
-                                             caps.bwrap_problem + " (use 'auto' or 'process')");
-    }
-  } else {
-    const std::string nearest = NearestWord(name, {"auto", "process", "bwrap"});
-    c.why = "evaluator.sandbox is '" + name + "'";
-    c.problem = Status::InvalidArgument("evaluator.sandbox: unknown mode '" + name + "'" +
-                                        (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)") +
-                                        "; one of auto, process, bwrap");
+  c.why = "evaluator.sandbox is '" + std::string(WordOf(setting)) + "'";
+  switch (setting) {
+    case SandboxSetting::kProcess:
+      break;
+    case SandboxSetting::kAuto:
+      if (caps.bwrap) {
+        c.mode = SandboxMode::kBwrap;
+        c.why += " and a probe run under bwrap worked";
+      } else {
+        c.why += " and bwrap cannot run here (" + caps.bwrap_problem + ")";
+      }
+      break;
+    case SandboxSetting::kBwrap:
+      if (caps.bwrap) {
+        c.mode = SandboxMode::kBwrap;
+      } else {  // the mode stays process: what doctor can still look at
+        c.problem = Status::FailedPrecondition(
+            "evaluator.sandbox is 'bwrap' but bwrap cannot run here: " + caps.bwrap_problem +
+            " (use 'auto' or 'process')");
+      }
+      break;
   }
   return c;
 }
 
-Result<SandboxMode> ResolveSandboxMode(const std::string& name) {
+Result<SandboxMode> ResolveSandboxMode(SandboxSetting setting) {
   // Naming process mode needs no probe of the machine.
-  if (name == "process") return SandboxMode::kProcess;
-  const SandboxChoice c = ChooseSandboxMode(name, DetectSandbox());
+  if (setting == SandboxSetting::kProcess) return SandboxMode::kProcess;
+  const SandboxChoice c = ChooseSandboxMode(setting, DetectSandbox());
   if (!c.problem.ok()) return c.problem;
   return c.mode;
 }
@@ -456,7 +456,7 @@ std::vector<std::string> Evaluator::Environment(int stage, const std::string& wo
   if (RepeatCount(repeats) > 0) vars["KEVOLVE_REPEATS"] = std::to_string(RepeatCount(repeats));
   // What contains this evaluation, so an evaluator can tell whether `kill -KILL -1` reaches
   // only the processes its candidate left (docs/security.md, "Forged results").
-  vars["KEVOLVE_SANDBOX"] = mode_ == SandboxMode::kBwrap ? "bwrap" : "process";
+  vars["KEVOLVE_SANDBOX"] = SandboxModeName(mode_);
   vars["KEVOLVE_CONTAINMENT"] = ContainmentName(DetectSandbox().containment);
   const std::string device = StageDevice(stage);
   if (device == "exclusive") {

@@ -70,13 +70,11 @@ TEST(ValidateConfigTest, CountsHaveLowerBounds) {
 }
 
 TEST(ValidateConfigTest, NamesMustBeOneOfTheAllowedWithASuggestion) {
-  EXPECT_EQ(ProblemWith([](Config& c) { c.run.strategy = "hillclimb"; }),
-            "'run.strategy' must be evolve, hill-climb or random, got 'hillclimb' (did you mean "
-            "'hill-climb'?)");
-  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.sandbox = "docker"; }),
-            "'evaluator.sandbox' must be auto, process or bwrap, got 'docker'");
   EXPECT_EQ(ProblemWith([](Config& c) { c.run.log_level = "verbose"; }),
             "'run.log_level' must be debug, info, warn or error, got 'verbose'");
+  EXPECT_EQ(ProblemWith([](Config& c) { c.prompt.edit_format = "searchreplace"; }),
+            "'prompt.edit_format' must be search_replace or diff, got 'searchreplace' (did you "
+            "mean 'search_replace'?)");
 }
 
 TEST(ValidateConfigTest, TimesMustBePositiveAndFinite) {
