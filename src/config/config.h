@@ -127,8 +127,13 @@ struct SlurmConfig {
   double probe_timeout_seconds = 300;  // the start-up job that checks what the nodes see
 };
 
+// The placeholders evaluator.command may use: {program} {workdir} {stage} {seed} {task}
+// {repeats}. The evaluator substitutes them; ValidateConfig refuses any other {name}.
+inline constexpr std::string_view kCommandPlaceholders[] = {"program", "workdir", "stage",
+                                                            "seed",    "task",    "repeats"};
+
 struct EvaluatorConfig {
-  // argv; placeholders {program} {workdir} {stage} {seed} {task} {repeats} are substituted.
+  // argv; the placeholders above are substituted.
   // A relative first word is resolved against the task folder.
   std::vector<std::string> command = {"./evaluate", "{program}"};
   int workers = 2;                  // evaluations run at once

@@ -15,7 +15,9 @@
 // SandboxSetting) is a type, read from its words here. The intended order is
 //   LoadTaskConfig -> ApplyOverride (flags, environment) -> ValidateConfig
 // so that an override can repair a value the file got wrong; a Config must pass ValidateConfig
-// before a run uses it.
+// before a run uses it. ValidateConfig is the one owner of the rules on values and of their
+// wording: the modules that take a section of the config (eval, db) state what they need of it
+// as a precondition and do not check it again in other words.
 //
 // All functions are pure apart from the two loaders reading their file, and are safe to call
 // from several threads at once on different Config objects. No function throws.
@@ -50,7 +52,7 @@ std::string InitialProgramPath(const TaskConfig& task);
 
 // Semantic checks: ranges, allowed names, consistency (e.g. evaluator.workers >= 1,
 // run.log_level in {debug, info, warn, error}, a feature's max > min, finite stage
-// thresholds). OK, or InvalidArgument listing every problem, separated by "; ", each naming
+// thresholds, known {placeholders}, no secret-looking name in evaluator.env_allow). OK, or InvalidArgument listing every problem, separated by "; ", each naming
 // its key, the rule and the value, e.g. "'evaluator.workers' must be at least 1, got 0".
 Status ValidateConfig(const Config& config);
 

@@ -1,6 +1,10 @@
 // Semantic checks of a parsed Config. Each rule names its key, what is allowed and the value
 // found, so the message alone says what to change.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <iterator>
+#include <limits>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -131,10 +135,55 @@ void CheckSlurm(const EvaluatorConfig& e, Checker& check) {
   }
 }
 
-void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
+// The first {identifier} of `word` that is not one of kCommandPlaceholders; "" when none.
+std::string UnknownPlaceholder(const std::string& word) {
+  size_t at = 0;
+  while ((at = word.find('{', at)) != std::string::npos) {
+    const size_t close = word.find('}', at);
+    if (close == std::string::npos) break;
+    const std::string name = word.substr(at + 1, close - at - 1);
+    const bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    const auto& known = kCommandPlaceholders;
+    if (identifier && std::find(std::begin(known), std::end(known), name) == std::end(known)) {
+      return name;
+    }
+    at = close + 1;
+  }
+  return "";
+}
+
+// A variable name that reads like a key, token or password.
+bool LooksSecret(const std::string& name) {
+  const std::string lower = ToLower(name);
+  for (const char* word : {"api_key", "secret", "token", "password", "passwd", "credential"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return EndsWith(lower, "_key");
+}
+
+void CheckCommand(const EvaluatorConfig& e, Checker& check) {
   if (e.command.empty() || e.command[0].empty()) {
     check.Fail("evaluator.command", "must name a program to run, e.g. [\"./evaluate\", \"{program}\"]");
   }
+  for (const std::string& word : e.command) {
+    const std::string unknown = UnknownPlaceholder(word);
+    if (unknown.empty()) continue;
+    std::vector<std::string> known(std::begin(kCommandPlaceholders), std::end(kCommandPlaceholders));
+    const std::string nearest = NearestWord(unknown, known);
+    std::string known_text;
+    for (const std::string& name : known) known_text += (known_text.empty() ? "{" : " {") + name + "}";
+    check.Fail("evaluator.command",
+               "uses an unknown placeholder {" + unknown + "}" +
+                   (nearest.empty() ? "" : " (did you mean {" + nearest + "}?)") +
+                   "; known: " + known_text);
+    break;
+  }
+}
+
+void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
+  CheckCommand(e, check);
   check.AtLeast("evaluator.workers", e.workers, 1);
   check.Positive("evaluator.timeout_seconds", e.timeout_seconds);
   check.NonNegative("evaluator.grace_seconds", e.grace_seconds);
@@ -184,7 +233,13 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
   check.AtLeast("evaluator.limits.output_bytes", limits.output_bytes, 1);
   check.AtLeast("evaluator.limits.disk_mb", limits.disk_mb, 1);
   for (size_t i = 0; i < e.env_allow.size(); ++i) {
-    check.EnvName("evaluator.env_allow[" + std::to_string(i) + "]", e.env_allow[i]);
+    const std::string path = "evaluator.env_allow[" + std::to_string(i) + "]";
+    check.EnvName(path, e.env_allow[i]);
+    if (LooksSecret(e.env_allow[i])) {
+      check.Fail(path, "names '" + e.env_allow[i] + "', which looks like a secret, and "
+                       "evaluators never see secrets; if the evaluator really needs it, set it "
+                       "in evaluator.env");
+    }
   }
   for (const auto& [name, value] : e.env) check.EnvName("evaluator.env." + name, name);
   std::set<std::string> devices;
@@ -227,6 +282,17 @@ void CheckDatabase(const DatabaseConfig& d, Checker& check) {
                                     FormatNumber(f.max));
     }
     check.AtLeast(path + ".bins", f.bins, 1);
+  }
+  // The grid's cells are numbered with int64 (db/grid.h).
+  int64_t cells = 1;
+  for (const FeatureConfig& f : d.features) {
+    if (f.bins < 1) continue;
+    if (cells > std::numeric_limits<int64_t>::max() / f.bins) {
+      check.Fail("database.features", "make a grid of more than 2^63 cells (the product of "
+                                      "their bins); use fewer bins");
+      break;
+    }
+    cells *= f.bins;
   }
   check.Weights({{"database.exploitation_ratio", d.exploitation_ratio},
                  {"database.exploration_ratio", d.exploration_ratio},

@@ -103,7 +103,6 @@ Result<std::unique_ptr<Engine>> Engine::Resume(
 }
 
 Status Engine::Open(bool create, const std::string& config_yaml) {
-  KEVOLVE_RETURN_IF_ERROR(Population::ValidateConfig(config_.database));
   population_ = std::make_unique<Population>(config_.database, NoiseAwarePromotion);
   events_ = std::make_unique<EventLog>(paths_.events(), *env_.clock);
   if (create) {

@@ -54,9 +54,11 @@ struct EvaluatorOptions {
 
 class Evaluator {
  public:
-  // Validates the config against the machine. Errors:
-  //   InvalidArgument     empty command, unknown placeholder ({repeats} while repeats are off),
-  //                       bad timeout, bad program_filename, a secret-looking name in env_allow
+  // Checks the config against the machine. REQUIRES: `config` is the evaluator section of a
+  // Config that passed ValidateConfig (config/load.h), which owns every rule on the config's
+  // values and their wording; a caller that breaks the few this code cannot run without (a
+  // command, a positive timeout, a plain program_filename, devices for an exclusive stage)
+  // gets InvalidArgument saying which precondition. Errors about the machine:
   //   NotFound            the task folder, the evaluator command, or one of
   //                       evaluator.read_paths does not exist
   //   FailedPrecondition  sandbox "bwrap" asked for where bwrap cannot run (says why)
