@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <iterator>
 #include <limits>
-#include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
@@ -170,10 +170,13 @@ void CheckCommand(const EvaluatorConfig& e, Checker& check) {
   for (const std::string& word : e.command) {
     const std::string unknown = UnknownPlaceholder(word);
     if (unknown.empty()) continue;
-    std::vector<std::string> known(std::begin(kCommandPlaceholders), std::end(kCommandPlaceholders));
+    const std::vector<std::string> known(std::begin(kCommandPlaceholders),
+                                         std::end(kCommandPlaceholders));
     const std::string nearest = NearestWord(unknown, known);
     std::string known_text;
-    for (const std::string& name : known) known_text += (known_text.empty() ? "{" : " {") + name + "}";
+    for (const std::string& name : known) {
+      known_text += (known_text.empty() ? "{" : " {") + name + "}";
+    }
     check.Fail("evaluator.command",
                "uses an unknown placeholder {" + unknown + "}" +
                    (nearest.empty() ? "" : " (did you mean {" + nearest + "}?)") +
