@@ -129,7 +129,7 @@ Cost Direct(const std::vector<std::string>& command, const std::string& dir,
 }
 
 Cost Through(const std::vector<std::string>& command, const std::string& task,
-             const std::string& scratch, const std::string& mode, bool persistent, int n,
+             const std::string& scratch, SandboxSetting mode, bool persistent, int n,
              int* valid) {
   EvaluatorConfig config;
   config.command = command;
@@ -147,7 +147,8 @@ Cost Through(const std::vector<std::string>& command, const std::string& task,
       std::exit(1);
     }
     if ((*evaluator)->persistent_slots() != persistent) {
-      std::fprintf(stderr, "persistent slots are not available here for %s\n", mode.c_str());
+      std::fprintf(stderr, "persistent slots are not available here for %s\n",
+                   std::string(WordOf(mode)).c_str());
       std::exit(1);
     }
     for (int i = 0; i < n; ++i) {
@@ -190,12 +191,13 @@ int main(int argc, char** argv) {
   struct Way {
     const char* key;
     const char* name;
-    const char* mode;
+    SandboxSetting mode;
     bool persistent;
   };
-  for (const Way& way : {Way{"process", "process, sandbox per evaluation", "process", false},
-                         Way{"slot", "process, persistent slot", "process", true},
-                         Way{"bwrap", "bwrap, sandbox per evaluation", "bwrap", false}}) {
+  for (const Way& way :
+       {Way{"process", "process, sandbox per evaluation", SandboxSetting::kProcess, false},
+        Way{"slot", "process, persistent slot", SandboxSetting::kProcess, true},
+        Way{"bwrap", "bwrap, sandbox per evaluation", SandboxSetting::kBwrap, false}}) {
     if (!wanted(way.key)) continue;
     int valid = 0;
     const Cost c = Through(command, task, scratch, way.mode, way.persistent, n, &valid);

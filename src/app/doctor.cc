@@ -34,23 +34,13 @@ struct DoctorFlags {
   bool cuda_here = false;  // only print what CUDA sees in this process (the sandboxed probe)
 };
 
-const char* ModeName(eval::SandboxMode mode) {
-  return mode == eval::SandboxMode::kBwrap ? "bwrap" : "process";
-}
-
 Result<Config> DoctorConfig(const DoctorFlags& flags) {
   Config config;
   if (!flags.task.empty()) {
     KEVOLVE_ASSIGN_OR_RETURN(config, LoadTaskConfig(flags.task));
   }
   KEVOLVE_RETURN_IF_ERROR(ApplyOverrides(config, flags.sets));
-  if (!flags.task.empty()) {
-    KEVOLVE_RETURN_IF_ERROR(ValidateConfig(config));
-  } else if (const std::string& mode = config.evaluator.sandbox;
-             mode != "auto" && mode != "process" && mode != "bwrap") {
-    return Status::InvalidArgument("evaluator.sandbox: unknown mode '" + mode +
-                                   "'; one of auto, process, bwrap");
-  }
+  if (!flags.task.empty()) KEVOLVE_RETURN_IF_ERROR(ValidateConfig(config));
   return config;
 }
 
@@ -132,7 +122,8 @@ std::map<std::string, eval::CudaSeen> LookAtCuda(const eval::SandboxCapabilities
   if (caps.bwrap) modes.push_back(eval::SandboxMode::kBwrap);
   for (eval::SandboxMode mode : modes) {
     Result<eval::CudaSeen> inside = eval::LookAtCudaInside(mode, CudaProbeArgv());
-    seen[ModeName(mode)] = inside.ok() ? *inside : eval::CudaSeen{false, inside.status().message(), {}};
+    seen[std::string(eval::SandboxModeName(mode))] =
+        inside.ok() ? *inside : eval::CudaSeen{false, inside.status().message(), {}};
   }
   return seen;
 }
@@ -212,7 +203,7 @@ int RunDoctor(const DoctorFlags& flags) {
   const eval::SandboxChoice choice = eval::ChooseSandboxMode(config->evaluator.sandbox, caps);
   Json report{{"capabilities", caps.Describe()},
               {"uid", static_cast<int64_t>(geteuid())},
-              {"mode", ModeName(choice.mode)},
+              {"mode", std::string(eval::SandboxModeName(choice.mode))},
               {"why", choice.why},
               {"threats",
                ThreatsJson(eval::AssessThreats(choice.mode, caps, config->evaluator.gpu))},
@@ -245,7 +236,7 @@ int RunDoctor(const DoctorFlags& flags) {
   for (const auto& [where, seen] : cuda) report["cuda"][where] = eval::CudaSeenToJson(seen);
   if (!flags.task.empty() && config->evaluator.gpu && choice.problem.ok() && task_error.ok()) {
     task_error = eval::CheckGpusForEvaluator(config->evaluator, choice.mode,
-                                             cuda.at(ModeName(choice.mode)));
+                                             cuda.at(std::string(eval::SandboxModeName(choice.mode))));
   }
   if (flags.json) {
     std::printf("%s\n", DumpJson(report, 2).c_str());

@@ -130,12 +130,13 @@ void PrintHeader(const engine::Engine& engine) {
   } else {
     auto mode = eval::ResolveSandboxMode(c.evaluator.sandbox);
     where = std::to_string(c.evaluator.workers) + " workers (sandbox " +
-            (!mode.ok() ? "?" : *mode == eval::SandboxMode::kBwrap ? "bwrap" : "process") + ")";
+            std::string(mode.ok() ? eval::SandboxModeName(*mode) : "?") + ")";
   }
   std::fprintf(stderr,
                "kevolve: task %s, strategy %s, %ld evaluations, %s, "
                "proposals by %s\nrun folder: %s (config.yaml there is the full config)\n",
-               c.task.name.c_str(), c.run.strategy.c_str(), static_cast<long>(c.run.iterations),
+               c.task.name.c_str(), std::string(WordOf(c.run.strategy)).c_str(),
+               static_cast<long>(c.run.iterations),
                where.c_str(), proposer.c_str(), engine.paths().dir.c_str());
 }
 

@@ -148,7 +148,7 @@ Status RunNodeProbe(const std::string& run_dir) {
     auto evaluator = NodeEvaluator(*config, probe_dir + "/scratch");
     s = evaluator.status();
     if (s.ok()) {
-      answer["sandbox"] = (*evaluator)->mode() == eval::SandboxMode::kBwrap ? "bwrap" : "process";
+      answer["sandbox"] = eval::SandboxModeName((*evaluator)->mode());
       if (config->evaluator.gpu) s = CheckCudaHere(**evaluator);
     }
   }

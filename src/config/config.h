@@ -5,10 +5,60 @@
 
 #include <cstdint>
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace kevolve {
+
+// The closed sets of choices of the config. kevolve.yaml, flags, the stored config and messages
+// spell each value with the word of its table below; the config module alone turns words into
+// values (config/load.h), so no other module compares a choice as text. WordOf(value) gives the
+// word back, e.g. for a run's header.
+template <typename E>
+struct ChoiceWord {
+  E value;
+  std::string_view word;
+};
+
+// run.strategy: how parents are chosen (docs/architecture.md, "Strategies").
+enum class Strategy {
+  kEvolve,     // islands + MAP-Elites
+  kHillClimb,  // (1+1): the parent is the best so far
+  kRandom,     // every candidate a mutant of the initial program
+};
+inline constexpr ChoiceWord<Strategy> kStrategyWords[] = {
+    {Strategy::kEvolve, "evolve"}, {Strategy::kHillClimb, "hill-climb"}, {Strategy::kRandom, "random"}};
+constexpr std::span<const ChoiceWord<Strategy>> ChoiceWords(Strategy) { return kStrategyWords; }
+
+// evaluator.sandbox: the isolation asked for. The mode in force on a machine is decided from it
+// by eval::ChooseSandboxMode (auto: bwrap where it runs, else process).
+enum class SandboxSetting {
+  kAuto,
+  kProcess,  // own process group and session, rlimits, namespaces where allowed
+  kBwrap,    // also bubblewrap: read-only system, private /tmp, no network
+};
+inline constexpr ChoiceWord<SandboxSetting> kSandboxSettingWords[] = {
+    {SandboxSetting::kAuto, "auto"},
+    {SandboxSetting::kProcess, "process"},
+    {SandboxSetting::kBwrap, "bwrap"}};
+constexpr std::span<const ChoiceWord<SandboxSetting>> ChoiceWords(SandboxSetting) {
+  return kSandboxSettingWords;
+}
+
+// A type of one of the tables above.
+template <typename E>
+concept Choice = std::is_enum_v<E> && requires(E e) { ChoiceWords(e); };
+
+template <Choice E>
+constexpr std::string_view WordOf(E value) {
+  for (const ChoiceWord<E>& w : ChoiceWords(value)) {
+    if (w.value == value) return w.word;
+  }
+  return "?";
+}
 
 struct TaskConfig {
   std::string name;                 // default: the task folder's name
@@ -20,7 +70,7 @@ struct TaskConfig {
 struct RunConfig {
   int64_t iterations = 500;         // evaluated programs to produce (initial program excluded)
   uint64_t seed = 42;               // seeds mutation, selection and evaluator {seed}
-  std::string strategy = "evolve";  // evolve | hill-climb | random
+  Strategy strategy = Strategy::kEvolve;
   std::string output_dir = "runs";  // runs are created in <output_dir>/<run id>/
   double max_wall_seconds = 0;      // 0 = no limit
   bool reproducible = false;        // results taken in ticket order with any number of workers
@@ -77,8 +127,13 @@ struct SlurmConfig {
   double probe_timeout_seconds = 300;  // the start-up job that checks what the nodes see
 };
 
+// The placeholders evaluator.command may use: {program} {workdir} {stage} {seed} {task}
+// {repeats}. The evaluator substitutes them; ValidateConfig refuses any other {name}.
+inline constexpr std::string_view kCommandPlaceholders[] = {"program", "workdir", "stage",
+                                                            "seed",    "task",    "repeats"};
+
 struct EvaluatorConfig {
-  // argv; placeholders {program} {workdir} {stage} {seed} {task} {repeats} are substituted.
+  // argv; the placeholders above are substituted.
   // A relative first word is resolved against the task folder.
   std::vector<std::string> command = {"./evaluate", "{program}"};
   int workers = 2;                  // evaluations run at once
@@ -87,7 +142,7 @@ struct EvaluatorConfig {
   std::vector<StageConfig> stages;  // empty = one stage
   RepeatsConfig repeats;            // repeated measurements of the score
   LimitsConfig limits;
-  std::string sandbox = "auto";     // auto | process | bwrap
+  SandboxSetting sandbox = SandboxSetting::kAuto;
   std::vector<std::string> env_allow = {"PATH", "LANG", "LC_ALL", "TERM", "CUDA_HOME"};
   std::map<std::string, std::string> env;  // extra variables set for the evaluator
   std::vector<std::string> devices;  // slot i gets CUDA_VISIBLE_DEVICES=devices[i % size]

@@ -44,6 +44,11 @@ void Emit(YAML::Emitter& out, T value) {
   out << std::to_string(value);
 }
 
+template <Choice E>
+void Emit(YAML::Emitter& out, E value) {
+  out << std::string(WordOf(value));
+}
+
 void Emit(YAML::Emitter& out, const std::vector<std::string>& values) {
   out << YAML::Flow << YAML::BeginSeq;
   for (const std::string& value : values) out << value;
@@ -95,6 +100,11 @@ Json ToJson(T value) {
   return value;
 }
 
+template <Choice E>
+Json ToJson(E value) {
+  return std::string(WordOf(value));
+}
+
 template <typename T>
   requires kIsSectionList<T>
 Json ToJson(const T& items);
@@ -121,7 +131,7 @@ Json ToJson(const T& items) {
 
 template <typename T>
 std::string TypeName(unsigned flags) {
-  if constexpr (std::is_same_v<T, std::string>) {
+  if constexpr (std::is_same_v<T, std::string> || Choice<T>) {
     return "string";
   } else if constexpr (std::is_same_v<T, bool>) {
     return "boolean";

@@ -5,14 +5,19 @@
 //   kevolve.yaml:7: 'run.iterations' must be an integer, got 'many'
 //   kevolve.yaml:3: 'database' must be a mapping
 //   kevolve.yaml:5: invalid YAML: end of map not found
+//   kevolve.yaml:4: 'run.strategy' must be evolve, hill-climb or random, got 'hillclimb' (did
+//     you mean 'hill-climb'?)
 // Lines are 1-based. An empty file (or one with only comments) gives the defaults; a section
 // written with no value (`database:`) keeps its defaults. Keys are the snake_case field names of
 // config.h; docs/config.md lists every key with its type, default and unit.
 //
-// Loading checks syntax, keys and types only. The intended order is
+// Loading checks syntax, keys and types only; a closed set of choices (config.h: Strategy,
+// SandboxSetting) is a type, read from its words here. The intended order is
 //   LoadTaskConfig -> ApplyOverride (flags, environment) -> ValidateConfig
 // so that an override can repair a value the file got wrong; a Config must pass ValidateConfig
-// before a run uses it.
+// before a run uses it. ValidateConfig is the one owner of the rules on values and of their
+// wording: the modules that take a section of the config (eval, db) state what they need of it
+// as a precondition and do not check it again in other words.
 //
 // All functions are pure apart from the two loaders reading their file, and are safe to call
 // from several threads at once on different Config objects. No function throws.
@@ -46,8 +51,8 @@ Result<Config> LoadTaskConfig(const std::string& task_dir);
 std::string InitialProgramPath(const TaskConfig& task);
 
 // Semantic checks: ranges, allowed names, consistency (e.g. evaluator.workers >= 1,
-// run.strategy in {evolve, hill-climb, random}, a feature's max > min, finite stage
-// thresholds). OK, or InvalidArgument listing every problem, separated by "; ", each naming
+// run.log_level in {debug, info, warn, error}, a feature's max > min, finite stage
+// thresholds, known {placeholders}, no secret-looking name in evaluator.env_allow). OK, or InvalidArgument listing every problem, separated by "; ", each naming
 // its key, the rule and the value, e.g. "'evaluator.workers' must be at least 1, got 0".
 Status ValidateConfig(const Config& config);
 

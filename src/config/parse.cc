@@ -159,6 +159,20 @@ Status Parse(const YAML::Node& node, const Site& site, bool& out) {
   return WrongScalar(site, "true or false", node);
 }
 
+// A word of a closed set (config.h): the one place a choice is read from text.
+template <Choice E>
+Status Parse(const YAML::Node& node, const Site& site, E& out) {
+  const std::vector<std::string_view> words = config::ChoiceWordList<E>();
+  if (!node.IsScalar()) return WrongScalar(site, config::WordList(words), node);
+  for (const ChoiceWord<E>& w : ChoiceWords(out)) {
+    if (node.Scalar() == w.word) {
+      out = w.value;
+      return Status::Ok();
+    }
+  }
+  return site.Error("'" + site.path + "' " + config::OneOfRule(words, node.Scalar()));
+}
+
 // --- Collections ------------------------------------------------------------------------------
 
 Status Parse(const YAML::Node& node, const Site& site, std::vector<std::string>& out) {
@@ -324,7 +338,8 @@ Status ParseSection(const YAML::Node& node, const Site& site, S& out) {
 // --- Overrides --------------------------------------------------------------------------------
 
 template <typename T>
-inline constexpr bool kIsScalar = std::is_arithmetic_v<T> || std::is_same_v<T, std::string>;
+inline constexpr bool kIsScalar =
+    std::is_arithmetic_v<T> || std::is_same_v<T, std::string> || Choice<T>;
 
 // The node an override's text stands for (see ApplyOverride in load.h).
 template <typename T>

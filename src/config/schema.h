@@ -373,6 +373,20 @@ inline void FillListDefaults(LlmModelConfig& model, size_t /*index*/) {
 }
 inline void FillListDefaults(CouncilMemberConfig& /*member*/, size_t /*index*/) {}
 
+// The rule a word outside a closed set breaks, worded once for the loader (choices) and the
+// semantic checks (names kept as strings): "must be a, b or c, got 'x'", with " (did you mean
+// 'y'?)" when one is near. WordList gives the "a, b or c".
+std::string WordList(const std::vector<std::string_view>& words);
+std::string OneOfRule(const std::vector<std::string_view>& allowed, std::string_view got);
+
+// The words of a choice type, in table order.
+template <Choice E>
+std::vector<std::string_view> ChoiceWordList() {
+  std::vector<std::string_view> words;
+  for (const ChoiceWord<E>& w : ChoiceWords(E{})) words.push_back(w.word);
+  return words;
+}
+
 // Shortest text that reads back as exactly `value`; YAML's .inf, -.inf and .nan for the
 // non-finite values. Used for YAML output and in messages.
 std::string FormatNumber(double value);

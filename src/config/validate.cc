@@ -1,9 +1,14 @@
 // Semantic checks of a parsed Config. Each rule names its key, what is allowed and the value
 // found, so the message alone says what to change.
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
+#include <limits>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/load.h"
@@ -43,18 +48,11 @@ class Checker {
   }
 
   void OneOf(const std::string& path, const std::string& value,
-             const std::vector<std::string>& allowed) {
-    for (const std::string& a : allowed) {
+             const std::vector<std::string_view>& allowed) {
+    for (const std::string_view a : allowed) {
       if (value == a) return;
     }
-    std::string list;
-    for (size_t i = 0; i < allowed.size(); ++i) {
-      list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
-    }
-    std::string rule = "must be " + list + ", got '" + value + "'";
-    const std::string nearest = NearestWord(value, allowed);
-    if (!nearest.empty()) rule += " (did you mean '" + nearest + "'?)";
-    Fail(path, rule);
+    Fail(path, config::OneOfRule(allowed, value));
   }
 
   void NotEmpty(const std::string& path, const std::string& value) {
@@ -105,7 +103,6 @@ void CheckTaskAndRun(const Config& config, Checker& check) {
   check.NotEmpty("task.initial_program", config.task.initial_program);
   const RunConfig& run = config.run;
   check.AtLeast("run.iterations", run.iterations, 0);
-  check.OneOf("run.strategy", run.strategy, {"evolve", "hill-climb", "random"});
   check.NotEmpty("run.output_dir", run.output_dir);
   check.NonNegative("run.max_wall_seconds", run.max_wall_seconds);
   check.OneOf("run.log_level", run.log_level, {"debug", "info", "warn", "error"});
@@ -138,10 +135,58 @@ void CheckSlurm(const EvaluatorConfig& e, Checker& check) {
   }
 }
 
-void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
+// The first {identifier} of `word` that is not one of kCommandPlaceholders; "" when none.
+std::string UnknownPlaceholder(const std::string& word) {
+  size_t at = 0;
+  while ((at = word.find('{', at)) != std::string::npos) {
+    const size_t close = word.find('}', at);
+    if (close == std::string::npos) break;
+    const std::string name = word.substr(at + 1, close - at - 1);
+    const bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+    });
+    const auto& known = kCommandPlaceholders;
+    if (identifier && std::find(std::begin(known), std::end(known), name) == std::end(known)) {
+      return name;
+    }
+    at = close + 1;
+  }
+  return "";
+}
+
+// A variable name that reads like a key, token or password.
+bool LooksSecret(const std::string& name) {
+  const std::string lower = ToLower(name);
+  for (const char* word : {"api_key", "secret", "token", "password", "passwd", "credential"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return EndsWith(lower, "_key");
+}
+
+void CheckCommand(const EvaluatorConfig& e, Checker& check) {
   if (e.command.empty() || e.command[0].empty()) {
     check.Fail("evaluator.command", "must name a program to run, e.g. [\"./evaluate\", \"{program}\"]");
   }
+  for (const std::string& word : e.command) {
+    const std::string unknown = UnknownPlaceholder(word);
+    if (unknown.empty()) continue;
+    const std::vector<std::string> known(std::begin(kCommandPlaceholders),
+                                         std::end(kCommandPlaceholders));
+    const std::string nearest = NearestWord(unknown, known);
+    std::string known_text;
+    for (const std::string& name : known) {
+      known_text += (known_text.empty() ? "{" : " {") + name + "}";
+    }
+    check.Fail("evaluator.command",
+               "uses an unknown placeholder {" + unknown + "}" +
+                   (nearest.empty() ? "" : " (did you mean {" + nearest + "}?)") +
+                   "; known: " + known_text);
+    break;
+  }
+}
+
+void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
+  CheckCommand(e, check);
   check.AtLeast("evaluator.workers", e.workers, 1);
   check.Positive("evaluator.timeout_seconds", e.timeout_seconds);
   check.NonNegative("evaluator.grace_seconds", e.grace_seconds);
@@ -190,9 +235,14 @@ void CheckEvaluator(const EvaluatorConfig& e, Checker& check) {
   check.AtLeast("evaluator.limits.file_size_mb", limits.file_size_mb, 1);
   check.AtLeast("evaluator.limits.output_bytes", limits.output_bytes, 1);
   check.AtLeast("evaluator.limits.disk_mb", limits.disk_mb, 1);
-  check.OneOf("evaluator.sandbox", e.sandbox, {"auto", "process", "bwrap"});
   for (size_t i = 0; i < e.env_allow.size(); ++i) {
-    check.EnvName("evaluator.env_allow[" + std::to_string(i) + "]", e.env_allow[i]);
+    const std::string path = "evaluator.env_allow[" + std::to_string(i) + "]";
+    check.EnvName(path, e.env_allow[i]);
+    if (LooksSecret(e.env_allow[i])) {
+      check.Fail(path, "names '" + e.env_allow[i] + "', which looks like a secret, and "
+                       "evaluators never see secrets; if the evaluator really needs it, set it "
+                       "in evaluator.env");
+    }
   }
   for (const auto& [name, value] : e.env) check.EnvName("evaluator.env." + name, name);
   std::set<std::string> devices;
@@ -235,6 +285,17 @@ void CheckDatabase(const DatabaseConfig& d, Checker& check) {
                                     FormatNumber(f.max));
     }
     check.AtLeast(path + ".bins", f.bins, 1);
+  }
+  // The grid's cells are numbered with int64 (db/grid.h).
+  int64_t cells = 1;
+  for (const FeatureConfig& f : d.features) {
+    if (f.bins < 1) continue;
+    if (cells > std::numeric_limits<int64_t>::max() / f.bins) {
+      check.Fail("database.features", "make a grid of more than 2^63 cells (the product of "
+                                      "their bins); use fewer bins");
+      break;
+    }
+    cells *= f.bins;
   }
   check.Weights({{"database.exploitation_ratio", d.exploitation_ratio},
                  {"database.exploration_ratio", d.exploration_ratio},
@@ -326,6 +387,27 @@ void CheckPrompt(const PromptConfig& p, Checker& check) {
 }
 
 }  // namespace
+
+namespace config {
+
+std::string WordList(const std::vector<std::string_view>& words) {
+  std::string list;
+  for (size_t i = 0; i < words.size(); ++i) {
+    list += (i == 0 ? "" : i + 1 == words.size() ? " or " : ", ");
+    list += words[i];
+  }
+  return list;
+}
+
+std::string OneOfRule(const std::vector<std::string_view>& allowed, std::string_view got) {
+  std::string rule = "must be " + WordList(allowed) + ", got '" + std::string(got) + "'";
+  const std::string nearest =
+      NearestWord(std::string(got), std::vector<std::string>(allowed.begin(), allowed.end()));
+  if (!nearest.empty()) rule += " (did you mean '" + nearest + "'?)";
+  return rule;
+}
+
+}  // namespace config
 
 Status ValidateConfig(const Config& config) {
   Checker check;

@@ -17,8 +17,9 @@ namespace kevolve::db {
 
 class FeatureGrid {
  public:
-  // OK when every axis has a name, bins >= 1, min < max, no name repeats and the cell count
-  // fits in an int64 (InvalidArgument naming the axis otherwise).
+  // The grid's precondition, for axes that have not passed ValidateConfig (config/load.h owns
+  // the rules and their wording for a user), such as a stored run's: OK when every axis has a
+  // name, bins >= 1, min < max, no name repeats and the cell count fits in an int64.
   static Status Validate(const std::vector<FeatureConfig>& axes);
 
   // REQUIRES: Validate(axes).ok(). Out-of-range settings are clamped (bins < 1 -> 1) so a

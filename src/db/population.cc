@@ -22,29 +22,6 @@ const char* SelectionModeName(SelectionMode mode) {
   return "exploit";
 }
 
-Status Population::ValidateConfig(const DatabaseConfig& c) {
-  auto bad = [](const std::string& key, const std::string& what) {
-    return Status::InvalidArgument("database." + key + " " + what);
-  };
-  if (c.islands < 1) return bad("islands", "must be at least 1");
-  if (c.island_capacity < 1) return bad("island_capacity", "must be at least 1");
-  if (c.archive_size < 0) return bad("archive_size", "must not be negative");
-  if (c.num_inspirations < 0) return bad("num_inspirations", "must not be negative");
-  if (c.migration_interval < 0) return bad("migration_interval", "must not be negative");
-  if (!(c.migration_rate >= 0 && c.migration_rate <= 1)) {
-    return bad("migration_rate", "must be in [0, 1]");
-  }
-  const double ratios[] = {c.exploitation_ratio, c.exploration_ratio, c.elite_ratio};
-  const char* names[] = {"exploitation_ratio", "exploration_ratio", "elite_ratio"};
-  for (int i = 0; i < 3; ++i) {
-    if (!(ratios[i] >= 0) || !std::isfinite(ratios[i])) return bad(names[i], "must be >= 0");
-  }
-  if (ratios[0] + ratios[1] + ratios[2] <= 0) {
-    return bad("exploitation_ratio", "and the other selection ratios must not all be 0");
-  }
-  return db::FeatureGrid::Validate(c.features);
-}
-
 Population::Population(const DatabaseConfig& config, PromotionRule rule)
     : config_(config),
       rule_(std::move(rule)),

@@ -97,12 +97,8 @@ struct IslandStats {
 
 class Population {
  public:
-  // OK when islands >= 1, island_capacity >= 1, archive_size >= 0, num_inspirations >= 0,
-  // migration_rate in [0, 1], ratios >= 0 and the features form a valid grid. InvalidArgument
-  // names the key otherwise.
-  static Status ValidateConfig(const DatabaseConfig& config);
-
-  // REQUIRES: ValidateConfig(config).ok(). Violations are clamped into range, never UB.
+  // REQUIRES: `config` is the database section of a Config that passed ValidateConfig
+  // (config/load.h, the owner of its rules). Violations are clamped into range, never UB.
   // An empty `rule` allows every promotion: the higher score always wins.
   explicit Population(const DatabaseConfig& config, PromotionRule rule = {});
 

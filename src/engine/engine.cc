@@ -59,7 +59,7 @@ Result<Config> StoredConfig(Store& store, const RunPaths& paths) {
 }
 
 Config EffectiveConfig(Config config) {
-  if (config.run.strategy != "evolve") config.database.islands = 1;
+  if (config.run.strategy != Strategy::kEvolve) config.database.islands = 1;
   return config;
 }
 
@@ -103,7 +103,6 @@ Result<std::unique_ptr<Engine>> Engine::Resume(
 }
 
 Status Engine::Open(bool create, const std::string& config_yaml) {
-  KEVOLVE_RETURN_IF_ERROR(Population::ValidateConfig(config_.database));
   population_ = std::make_unique<Population>(config_.database, NoiseAwarePromotion);
   events_ = std::make_unique<EventLog>(paths_.events(), *env_.clock);
   if (create) {
@@ -111,7 +110,7 @@ Status Engine::Open(bool create, const std::string& config_yaml) {
     KEVOLVE_RETURN_IF_ERROR(store_->PutMeta("config_yaml", config_yaml));
     KEVOLVE_RETURN_IF_ERROR(store_->PutMeta("task_dir", config_.task.dir));
     KEVOLVE_RETURN_IF_ERROR(store_->PutMeta("task_name", config_.task.name));
-    KEVOLVE_RETURN_IF_ERROR(store_->PutMeta("strategy", config_.run.strategy));
+    KEVOLVE_RETURN_IF_ERROR(store_->PutMeta("strategy", std::string(WordOf(config_.run.strategy))));
     KEVOLVE_RETURN_IF_ERROR(
         store_->PutMeta("created_unix_ms", std::to_string(env_.clock->UnixMs())));
     for (const auto& [key, value] : env_.extra_meta) {
@@ -267,7 +266,7 @@ Status Engine::Run(const std::atomic<bool>& stop) {
   evaluations_at_start_ = evaluations_;
   events_->Emit("run_start", {{"run", paths_.dir},
                               {"task", config_.task.name},
-                              {"strategy", config_.run.strategy},
+                              {"strategy", std::string(WordOf(config_.run.strategy))},
                               {"target", config_.run.iterations},
                               {"evaluations", evaluations_}});
   if (population_->size() == 0) {
@@ -365,7 +364,9 @@ Status Engine::EvaluateInitial(const std::atomic<bool>& stop) {
 }
 
 Status Engine::MaybeMigrate() {
-  if (config_.run.strategy != "evolve" || config_.database.islands < 2) return Status::Ok();
+  if (config_.run.strategy != Strategy::kEvolve || config_.database.islands < 2) {
+    return Status::Ok();
+  }
   if (!population_->MigrationDue(evaluations_ - last_migration_at_)) return Status::Ok();
   last_migration_at_ = evaluations_;
   std::vector<Placement> placements = population_->Migrate();

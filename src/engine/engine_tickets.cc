@@ -109,13 +109,13 @@ Result<ProposalRequest> Engine::NextRequest() {
   }
   const Program* parent = nullptr;
   std::vector<const Program*> inspirations;
-  if (config_.run.strategy == "hill-climb") {
+  if (config_.run.strategy == Strategy::kHillClimb) {
     const Program* current = climb_id_ != 0 ? population_->Get(climb_id_) : nullptr;
     const bool tie = current != nullptr && current->id != best->id &&
                      current->result.combined_score == best->result.combined_score;
     parent = tie ? current : best;
     request.selection = tie ? "equal-best" : "best";
-  } else if (config_.run.strategy == "random") {
+  } else if (config_.run.strategy == Strategy::kRandom) {
     parent = population_->Get(initial_id_);
     request.selection = "initial";
   } else {
@@ -458,7 +458,7 @@ Result<int64_t> Engine::Commit(Program program, const std::vector<int64_t>& call
                                 {"promoted", test.allowed},
                                 {"why", test.why}});
   }
-  if (config_.run.strategy == "hill-climb" && program.result.valid) {
+  if (config_.run.strategy == Strategy::kHillClimb && program.result.valid) {
     const Program* best = population_->Best();
     if (inserted.new_best_overall ||
         (best != nullptr && program.result.combined_score == best->result.combined_score)) {

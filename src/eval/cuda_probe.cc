@@ -186,13 +186,15 @@ Result<CudaSeen> LookAtCudaInside(SandboxMode mode, const std::vector<std::strin
 
 Status CheckGpusForEvaluator(const EvaluatorConfig& config, SandboxMode mode,
                              const CudaSeen& seen) {
-  const std::string where = std::string("inside the sandbox (") +
-                            (mode == SandboxMode::kBwrap ? "bwrap" : "process") + " mode)";
+  const std::string where =
+      "inside the sandbox (" + std::string(SandboxModeName(mode)) + " mode)";
   if (!seen.started) {
     std::string fix = "run the task on a GPU machine, or set evaluator.gpu: false";
     if (seen.error.find("libcuda") == std::string::npos) {
       fix = "`kevolve doctor TASK` shows what CUDA says in each sandbox mode; try "
-            "evaluator.sandbox: " + std::string(mode == SandboxMode::kBwrap ? "process" : "bwrap");
+            "evaluator.sandbox: " + std::string(SandboxModeName(mode == SandboxMode::kBwrap
+                                                                      ? SandboxMode::kProcess
+                                                                      : SandboxMode::kBwrap));
     }
     return Status::FailedPrecondition("evaluator.gpu is true but CUDA does not start " + where +
                                       ": " + seen.error + "; " + fix);

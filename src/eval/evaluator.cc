@@ -29,12 +29,6 @@ constexpr uint32_t kSlotsPerProcess = 64;
 constexpr uint32_t kProcessBands = 20'000;
 constexpr char kDefaultPath[] = "/usr/local/bin:/usr/bin:/bin";
 
-const std::vector<std::string>& PlaceholderNames() {
-  static const std::vector<std::string> names = {"program", "workdir", "stage",
-                                                 "seed",    "task",    "repeats"};
-  return names;
-}
-
 // Replaces {name} for every name in `values`; other text is left alone.
 std::string Substitute(const std::string& word, const std::map<std::string, std::string>& values) {
   std::string out;
@@ -58,77 +52,24 @@ std::string Substitute(const std::string& word, const std::map<std::string, std:
   return out;
 }
 
-// The {identifier} words of `word` that are not placeholders.
-Status CheckPlaceholders(const std::string& word) {
-  size_t at = 0;
-  while ((at = word.find('{', at)) != std::string::npos) {
-    const size_t close = word.find('}', at);
-    if (close == std::string::npos) break;
-    const std::string name = word.substr(at + 1, close - at - 1);
-    const bool identifier = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-      return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-    });
-    const auto& known = PlaceholderNames();
-    if (identifier && std::find(known.begin(), known.end(), name) == known.end()) {
-      const std::string nearest = NearestWord(name, known);
-      return Status::InvalidArgument(
-          "evaluator.command: unknown placeholder {" + name + "}" +
-          (nearest.empty() ? "" : " (did you mean {" + nearest + "}?)") +
-          "; known: {program} {workdir} {stage} {seed} {task} {repeats}");
-    }
-    at = close + 1;
-  }
-  return Status::Ok();
-}
-
-bool LooksSecret(const std::string& name) {
-  std::string upper(name);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  for (const char* word : {"API_KEY", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "CREDENTIAL"}) {
-    if (upper.find(word) != std::string::npos) return true;
-  }
-  return EndsWith(upper, "_KEY");
-}
-
-Status ValidateConfig(const EvaluatorConfig& config) {
-  if (config.command.empty() || config.command[0].empty()) {
-    return Status::InvalidArgument("evaluator.command is empty; e.g. [\"./evaluate\", \"{program}\"]");
-  }
-  for (const std::string& word : config.command) {
-    KEVOLVE_RETURN_IF_ERROR(CheckPlaceholders(word));
-    if (config.repeats.initial == 0 && word.find("{repeats}") != std::string::npos) {
-      return Status::InvalidArgument(
-          "evaluator.command uses {repeats} but evaluator.repeats is off (initial: 0); set "
-          "evaluator.repeats.initial to 3 or more");
-    }
-  }
-  if (!(config.timeout_seconds > 0)) {
-    return Status::InvalidArgument("evaluator.timeout_seconds must be more than 0");
-  }
-  if (!(config.grace_seconds >= 0)) {
-    return Status::InvalidArgument("evaluator.grace_seconds must be 0 or more");
-  }
-  for (size_t i = 0; i < config.stages.size(); ++i) {
-    if (!(config.stages[i].timeout_seconds >= 0) || !std::isfinite(config.stages[i].threshold)) {
-      return Status::InvalidArgument("evaluator.stages[" + std::to_string(i) +
-                                     "]: timeout_seconds must be 0 or more and threshold finite");
-    }
-    if (config.stages[i].device == "exclusive" && config.devices.empty()) {
-      return Status::InvalidArgument("evaluator.stages[" + std::to_string(i) +
-                                     "] holds a device exclusively but evaluator.devices is empty");
-    }
-  }
+// What Evaluator::Create needs of its config to run at all (REQUIRES in evaluator.h). The user's
+// config never fails here: ValidateConfig (config/load.h) refuses, with the key and the fix,
+// every config that would; this only keeps a caller that skipped it from a crash, a hang or a
+// file written outside the scratch folder.
+Status CheckCreatePreconditions(const EvaluatorConfig& config) {
+  auto violated = [](const std::string& what) {
+    return Status::InvalidArgument("Evaluator::Create precondition violated: " + what +
+                                   " (ValidateConfig refuses such a config)");
+  };
+  if (config.command.empty() || config.command[0].empty()) return violated("no command");
+  if (!(config.timeout_seconds > 0)) return violated("timeout_seconds is not positive");
   const std::string& file = config.program_filename;
   if (file.empty() || file == "." || file == ".." || file.find('/') != std::string::npos) {
-    return Status::InvalidArgument("evaluator.program_filename must be a plain file name, not '" +
-                                   file + "'");
+    return violated("program_filename '" + file + "' is not a plain name");
   }
-  for (const std::string& name : config.env_allow) {
-    if (LooksSecret(name)) {
-      return Status::InvalidArgument(
-          "evaluator.env_allow: '" + name + "' looks like a secret, and evaluators never see "
-          "secrets; if the evaluator really needs it, set it in evaluator.env");
+  for (const StageConfig& stage : config.stages) {
+    if (stage.device == "exclusive" && config.devices.empty()) {
+      return violated("an exclusive stage without evaluator.devices");
     }
   }
   return Status::Ok();
@@ -136,37 +77,37 @@ Status ValidateConfig(const EvaluatorConfig& config) {
 
 }  // namespace
 
-SandboxChoice ChooseSandboxMode(const std::string& name, const SandboxCapabilities& caps) {
+SandboxChoice ChooseSandboxMode(SandboxSetting setting, const SandboxCapabilities& caps) {
   SandboxChoice c;
-  if (name == "process") {
-    c.why = "evaluator.sandbox is 'process'";
-  } else if (name == "auto" && caps.bwrap) {
-    c.mode = SandboxMode::kBwrap;
-    c.why = "evaluator.sandbox is 'auto' and a probe run under bwrap worked";
-  } else if (name == "auto") {
-    c.why = "evaluator.sandbox is 'auto' and bwrap cannot run here (" + caps.bwrap_problem + ")";
-  } else if (name == "bwrap") {
-    c.why = "evaluator.sandbox is 'bwrap'";
-    if (caps.bwrap) {
-      c.mode = SandboxMode::kBwrap;
-    } else {  // the mode stays process: what doctor can still look at
-      c.problem = Status::FailedPrecondition("evaluator.sandbox is 'bwrap' but bwrap cannot run here: " +
-                                             caps.bwrap_problem + " (use 'auto' or 'process')");
-    }
-  } else {
-    const std::string nearest = NearestWord(name, {"auto", "process", "bwrap"});
-    c.why = "evaluator.sandbox is '" + name + "'";
-    c.problem = Status::InvalidArgument("evaluator.sandbox: unknown mode '" + name + "'" +
-                                        (nearest.empty() ? "" : " (did you mean '" + nearest + "'?)") +
-                                        "; one of auto, process, bwrap");
+  c.why = "evaluator.sandbox is '" + std::string(WordOf(setting)) + "'";
+  switch (setting) {
+    case SandboxSetting::kProcess:
+      break;
+    case SandboxSetting::kAuto:
+      if (caps.bwrap) {
+        c.mode = SandboxMode::kBwrap;
+        c.why += " and a probe run under bwrap worked";
+      } else {
+        c.why += " and bwrap cannot run here (" + caps.bwrap_problem + ")";
+      }
+      break;
+    case SandboxSetting::kBwrap:
+      if (caps.bwrap) {
+        c.mode = SandboxMode::kBwrap;
+      } else {  // the mode stays process: what doctor can still look at
+        c.problem = Status::FailedPrecondition(
+            "evaluator.sandbox is 'bwrap' but bwrap cannot run here: " + caps.bwrap_problem +
+            " (use 'auto' or 'process')");
+      }
+      break;
   }
   return c;
 }
 
-Result<SandboxMode> ResolveSandboxMode(const std::string& name) {
+Result<SandboxMode> ResolveSandboxMode(SandboxSetting setting) {
   // Naming process mode needs no probe of the machine.
-  if (name == "process") return SandboxMode::kProcess;
-  const SandboxChoice c = ChooseSandboxMode(name, DetectSandbox());
+  if (setting == SandboxSetting::kProcess) return SandboxMode::kProcess;
+  const SandboxChoice c = ChooseSandboxMode(setting, DetectSandbox());
   if (!c.problem.ok()) return c.problem;
   return c.mode;
 }
@@ -324,7 +265,7 @@ std::string FormatScore(double value) {
 
 Result<std::unique_ptr<Evaluator>> Evaluator::Create(const EvaluatorConfig& config,
                                                      EvaluatorOptions options) {
-  KEVOLVE_RETURN_IF_ERROR(ValidateConfig(config));
+  KEVOLVE_RETURN_IF_ERROR(CheckCreatePreconditions(config));
   if (options.task_dir.empty() || !fs::is_directory(options.task_dir)) {
     return Status::NotFound("task folder '" + options.task_dir + "' does not exist");
   }
@@ -456,7 +397,7 @@ std::vector<std::string> Evaluator::Environment(int stage, const std::string& wo
   if (RepeatCount(repeats) > 0) vars["KEVOLVE_REPEATS"] = std::to_string(RepeatCount(repeats));
   // What contains this evaluation, so an evaluator can tell whether `kill -KILL -1` reaches
   // only the processes its candidate left (docs/security.md, "Forged results").
-  vars["KEVOLVE_SANDBOX"] = mode_ == SandboxMode::kBwrap ? "bwrap" : "process";
+  vars["KEVOLVE_SANDBOX"] = SandboxModeName(mode_);
   vars["KEVOLVE_CONTAINMENT"] = ContainmentName(DetectSandbox().containment);
   const std::string device = StageDevice(stage);
   if (device == "exclusive") {

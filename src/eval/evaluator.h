@@ -20,19 +20,19 @@
 
 namespace kevolve::eval {
 
-// The sandbox mode evaluator.sandbox (`name`) puts in force on a machine with `caps`, and why,
-// in words a person reads (kevolve doctor prints them). `problem` is not OK when the mode
-// cannot run: InvalidArgument for an unknown name (with the nearest one), FailedPrecondition
-// for "bwrap" where bwrap cannot run (saying why). The one place this rule is written.
+// The sandbox mode evaluator.sandbox (`setting`) puts in force on a machine with `caps`, and
+// why, in words a person reads (kevolve doctor prints them). `problem` is FailedPrecondition
+// for bwrap asked for where bwrap cannot run (saying why), else OK. The one place this rule is
+// written.
 struct SandboxChoice {
   SandboxMode mode = SandboxMode::kProcess;
   std::string why;
   Status problem;
 };
-SandboxChoice ChooseSandboxMode(const std::string& name, const SandboxCapabilities& caps);
+SandboxChoice ChooseSandboxMode(SandboxSetting setting, const SandboxCapabilities& caps);
 
 // ChooseSandboxMode on this machine (DetectSandbox()), as a Result.
-Result<SandboxMode> ResolveSandboxMode(const std::string& name);
+Result<SandboxMode> ResolveSandboxMode(SandboxSetting setting);
 
 struct EvaluatorOptions {
   std::string task_dir;      // the task folder: {task}, and where relative command words resolve
@@ -54,10 +54,11 @@ struct EvaluatorOptions {
 
 class Evaluator {
  public:
-  // Validates the config against the machine. Errors:
-  //   InvalidArgument     empty command, unknown placeholder ({repeats} while repeats are off),
-  //                       bad timeout, bad program_filename,
-  //                       unknown sandbox mode, a secret-looking name in env_allow
+  // Checks the config against the machine. REQUIRES: `config` is the evaluator section of a
+  // Config that passed ValidateConfig (config/load.h), which owns every rule on the config's
+  // values and their wording; a caller that breaks the few this code cannot run without (a
+  // command, a positive timeout, a plain program_filename, devices for an exclusive stage)
+  // gets InvalidArgument saying which precondition. Errors about the machine:
   //   NotFound            the task folder, the evaluator command, or one of
   //                       evaluator.read_paths does not exist
   //   FailedPrecondition  sandbox "bwrap" asked for where bwrap cannot run (says why)

@@ -235,9 +235,7 @@ std::string LastLine(std::string_view text) {
 }
 
 bool MentionsMemory(std::string_view stderr_text) {
-  std::string lower(stderr_text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string lower = ToLower(stderr_text);
   static constexpr std::array<std::string_view, 6> kWords = {
       "out of memory",   "cannot allocate memory", "bad_alloc",
       "memoryerror",     "memory exhausted",       "failed to allocate"};

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/config.h"
@@ -25,10 +26,17 @@
 
 namespace kevolve::eval {
 
+// The mode in force (evaluator.sandbox's auto is resolved to one of these; evaluator.h).
 enum class SandboxMode {
   kProcess,  // the command runs directly (with the containment below)
   kBwrap,    // the command runs under bubblewrap: read-only system, private /tmp, no network
 };
+// The evaluator.sandbox setting that asks for exactly `mode`.
+constexpr SandboxSetting SettingFor(SandboxMode mode) {
+  return mode == SandboxMode::kBwrap ? SandboxSetting::kBwrap : SandboxSetting::kProcess;
+}
+// "process" or "bwrap": the word of that setting.
+constexpr std::string_view SandboxModeName(SandboxMode mode) { return WordOf(SettingFor(mode)); }
 
 // How a fork bomb and leftover processes are contained; decided by what the machine allows.
 enum class Containment {

@@ -27,7 +27,7 @@ Config Unusual() {
   c.task.initial_program = "{weird}.cc";
   c.run.iterations = std::numeric_limits<int64_t>::max();
   c.run.seed = std::numeric_limits<uint64_t>::max();
-  c.run.strategy = "true";
+  c.run.strategy = Strategy::kHillClimb;
   c.run.output_dir = "~";
   c.run.max_wall_seconds = 0.1;
   c.run.log_level = "null";
@@ -37,7 +37,7 @@ Config Unusual() {
   c.evaluator.grace_seconds = -0.0;
   c.evaluator.stages = {{"quick", -6.25, 5}, {"123", 1e300, 0}};
   c.evaluator.limits.output_bytes = 1;
-  c.evaluator.sandbox = "";
+  c.evaluator.sandbox = SandboxSetting::kBwrap;
   c.evaluator.env_allow = {};
   c.evaluator.env = {{"EMPTY", ""}, {"LIST", "[1, 2]"}, {"NUL", "~"}, {"SPACE", " x "}};
   c.evaluator.devices = {"0", "GPU-1,2"};

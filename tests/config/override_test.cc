@@ -27,7 +27,7 @@ TEST(ApplyOverrideTest, SetsScalarsOfEveryType) {
   ASSERT_TRUE(ApplyOverride(config, "evaluator.limits.memory_mb", "1024").ok());
   EXPECT_EQ(config.run.iterations, 200);
   EXPECT_EQ(config.evaluator.workers, 4);
-  EXPECT_EQ(config.run.strategy, "hill-climb");
+  EXPECT_EQ(config.run.strategy, Strategy::kHillClimb);
   EXPECT_EQ(config.run.seed, 7u);
   EXPECT_DOUBLE_EQ(config.evaluator.timeout_seconds, 2.5);
   EXPECT_TRUE(config.evaluator.gpu);
@@ -108,6 +108,9 @@ TEST(ApplyOverrideTest, WrongTypeReadsLikeTheFileErrorWithoutALocation) {
   EXPECT_EQ(ErrorOf("run.iterations", "many"), "'run.iterations' must be an integer, got 'many'");
   EXPECT_EQ(ErrorOf("run.iterations", ""), "'run.iterations' must be an integer, got ''");
   EXPECT_EQ(ErrorOf("evaluator.gpu", "1"), "'evaluator.gpu' must be true or false, got '1'");
+  EXPECT_EQ(ErrorOf("evaluator.sandbox", "bwarp"),
+            "'evaluator.sandbox' must be auto, process or bwrap, got 'bwarp' (did you mean "
+            "'bwrap'?)");
   EXPECT_EQ(ErrorOf("evaluator.limits", "[1]"), "'evaluator.limits' must be a mapping");
   EXPECT_EQ(ErrorOf("evaluator.stages", "[{thresold: 1}]"),
             "unknown key 'evaluator.stages[0].thresold'; did you mean "

@@ -97,14 +97,14 @@ mutator:
   EXPECT_EQ(config.task.description, "Pack items.");
   EXPECT_EQ(config.run.iterations, 200);
   EXPECT_EQ(config.run.seed, std::numeric_limits<uint64_t>::max());
-  EXPECT_EQ(config.run.strategy, "hill-climb");
+  EXPECT_EQ(config.run.strategy, Strategy::kHillClimb);
   EXPECT_DOUBLE_EQ(config.run.max_wall_seconds, 3600.5);
   EXPECT_EQ(config.evaluator.workers, 8);
   EXPECT_DOUBLE_EQ(config.evaluator.timeout_seconds, 30);
   EXPECT_EQ(config.evaluator.limits.memory_mb, 1024);
   EXPECT_EQ(config.evaluator.limits.output_bytes, 4096);
   EXPECT_EQ(config.evaluator.limits.open_files, LimitsConfig{}.open_files);  // untouched
-  EXPECT_EQ(config.evaluator.sandbox, "bwrap");
+  EXPECT_EQ(config.evaluator.sandbox, SandboxSetting::kBwrap);
   EXPECT_EQ(config.evaluator.env_allow, (std::vector<std::string>{"PATH", "HOME"}));
   EXPECT_EQ(config.evaluator.env,
             (std::map<std::string, std::string>{{"EMPTY", ""}, {"OMP_NUM_THREADS", "4"}}));
@@ -258,9 +258,32 @@ TEST(ParseConfigErrorsTest, EachScalarTypeSaysWhatItExpects) {
   EXPECT_EQ(ErrorOf("evaluator:\n  gpu: yes\n"),
             "kevolve.yaml:2: 'evaluator.gpu' must be true or false, got 'yes'");
   EXPECT_EQ(ErrorOf("run:\n  strategy: [evolve]\n"),
-            "kevolve.yaml:2: 'run.strategy' must be a string, got a list");
+            "kevolve.yaml:2: 'run.strategy' must be evolve, hill-climb or random, got a list");
   EXPECT_EQ(ErrorOf("evaluator:\n  workers: {n: 1}\n"),
             "kevolve.yaml:2: 'evaluator.workers' must be an integer, got a mapping");
+}
+
+// A closed set of choices is read into its enum here, once; a word outside it names the key,
+// the words allowed and the nearest one.
+TEST(ParseConfigTest, ChoicesAreReadFromTheirWords) {
+  for (const ChoiceWord<Strategy>& w : kStrategyWords) {
+    const Config config = MustParse("run:\n  strategy: " + std::string(w.word) + "\n");
+    EXPECT_EQ(config.run.strategy, w.value) << w.word;
+  }
+  for (const ChoiceWord<SandboxSetting>& w : kSandboxSettingWords) {
+    const Config config = MustParse("evaluator:\n  sandbox: " + std::string(w.word) + "\n");
+    EXPECT_EQ(config.evaluator.sandbox, w.value) << w.word;
+  }
+}
+
+TEST(ParseConfigErrorsTest, AWordOutsideItsChoicesNamesKeyChoicesAndNearest) {
+  EXPECT_EQ(ErrorOf("run:\n  strategy: hillclimb\n"),
+            "kevolve.yaml:2: 'run.strategy' must be evolve, hill-climb or random, got "
+            "'hillclimb' (did you mean 'hill-climb'?)");
+  EXPECT_EQ(ErrorOf("evaluator:\n  sandbox: docker\n"),
+            "kevolve.yaml:2: 'evaluator.sandbox' must be auto, process or bwrap, got 'docker'");
+  EXPECT_EQ(ErrorOf("evaluator:\n  sandbox:\n"),
+            "kevolve.yaml:2: 'evaluator.sandbox' must be auto, process or bwrap, got nothing");
 }
 
 TEST(ParseConfigErrorsTest, ListElementsAreCheckedWithTheirOwnLine) {

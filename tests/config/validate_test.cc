@@ -70,13 +70,60 @@ TEST(ValidateConfigTest, CountsHaveLowerBounds) {
 }
 
 TEST(ValidateConfigTest, NamesMustBeOneOfTheAllowedWithASuggestion) {
-  EXPECT_EQ(ProblemWith([](Config& c) { c.run.strategy = "hillclimb"; }),
-            "'run.strategy' must be evolve, hill-climb or random, got 'hillclimb' (did you mean "
-            "'hill-climb'?)");
-  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.sandbox = "docker"; }),
-            "'evaluator.sandbox' must be auto, process or bwrap, got 'docker'");
   EXPECT_EQ(ProblemWith([](Config& c) { c.run.log_level = "verbose"; }),
             "'run.log_level' must be debug, info, warn or error, got 'verbose'");
+  EXPECT_EQ(ProblemWith([](Config& c) { c.prompt.edit_format = "searchreplace"; }),
+            "'prompt.edit_format' must be search_replace or diff, got 'searchreplace' (did you "
+            "mean 'search_replace'?)");
+}
+
+// A bad value is one problem, said once, in config/'s words: the modules that use the value
+// (eval, db) do not check it again in their own.
+TEST(ValidateConfigTest, ABadValueIsOneMessageThatNamesItsKey) {
+  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.timeout_seconds = 0; }),
+            "'evaluator.timeout_seconds' must be a finite number > 0, got 0");
+  EXPECT_EQ(ProblemWith([](Config& c) { c.database.migration_rate = 1.5; }),
+            "'database.migration_rate' must be between 0 and 1, got 1.5");
+}
+
+TEST(ValidateConfigTest, CommandPlaceholdersMustBeKnown) {
+  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.command = {"./evaluate", "{progam}"}; }),
+            "'evaluator.command' uses an unknown placeholder {progam} (did you mean "
+            "{program}?); known: {program} {workdir} {stage} {seed} {task} {repeats}");
+  EXPECT_EQ(ProblemWith([](Config& c) {
+              c.evaluator.command = {"bash", "{task}/x", "{seed}{stage}", "{other", "${HOME}x"};
+            }),
+            "'evaluator.command' uses an unknown placeholder {HOME}; known: {program} {workdir} "
+            "{stage} {seed} {task} {repeats}");
+  EXPECT_NE(ProblemWith([](Config& c) {
+              c.evaluator.repeats.initial = 5;
+              c.evaluator.command = {"./evaluate", "{program}", "{repeat}"};
+            }).find("unknown placeholder {repeat} (did you mean {repeats}?)"),
+            std::string::npos);
+  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.command = {"bash", "{task}/x", "{other"}; }),
+            "(valid)");
+}
+
+TEST(ValidateConfigTest, EnvAllowNeverPassesASecret) {
+  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.env_allow = {"PATH", "OPENAI_API_KEY"}; }),
+            "'evaluator.env_allow[1]' names 'OPENAI_API_KEY', which looks like a secret, and "
+            "evaluators never see secrets; if the evaluator really needs it, set it in "
+            "evaluator.env");
+  EXPECT_NE(ProblemWith([](Config& c) { c.evaluator.env_allow = {"HF_TOKEN"}; })
+                .find("looks like a secret"),
+            std::string::npos);
+  EXPECT_EQ(ProblemWith([](Config& c) { c.evaluator.env_allow = {"KEYBOARD", "PATH"}; }),
+            "(valid)");
+}
+
+TEST(ValidateConfigTest, TheGridMustHaveFewerCellsThanAnInt64Counts) {
+  EXPECT_EQ(ProblemWith([](Config& c) {
+              for (int i = 0; i < 4; ++i) {
+                c.database.features.push_back({"f" + std::to_string(i), 0, 1, 1 << 20});
+              }
+            }),
+            "'database.features' make a grid of more than 2^63 cells (the product of their "
+            "bins); use fewer bins");
 }
 
 TEST(ValidateConfigTest, TimesMustBePositiveAndFinite) {

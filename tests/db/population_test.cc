@@ -221,20 +221,19 @@ TEST(PopulationTest, PlaceValidatesAndIsIdempotent) {
   EXPECT_EQ(pop.BestOnIsland(1)->id, 1);
 }
 
-TEST(PopulationTest, ValidateConfigNamesTheKey) {
-  EXPECT_TRUE(Population::ValidateConfig(DatabaseConfig{}).ok());
+// ValidateConfig (config/) owns the rules; a population given a config that breaks them still
+// works, clamped into range.
+TEST(PopulationTest, AConfigThatBreaksTheRulesIsClampedIntoRange) {
   DatabaseConfig c;
   c.islands = 0;
-  EXPECT_NE(Population::ValidateConfig(c).message().find("database.islands"), std::string::npos);
-  c = {};
-  c.migration_rate = 1.5;
-  EXPECT_NE(Population::ValidateConfig(c).message().find("migration_rate"), std::string::npos);
-  c = {};
-  c.exploitation_ratio = c.exploration_ratio = c.elite_ratio = 0;
-  EXPECT_FALSE(Population::ValidateConfig(c).ok());
-  c = {};
+  c.island_capacity = 0;
+  c.archive_size = -1;
   c.features = {Axis("x", 0, 1, 0)};
-  EXPECT_FALSE(Population::ValidateConfig(c).ok());
+  Population pop(c);
+  MustInsert(pop, MakeProgram(1, 1.0, 0));
+  ASSERT_EQ(pop.Stats().size(), 1u);
+  EXPECT_EQ(pop.Stats()[0].size, 1u);
+  EXPECT_EQ(pop.BestOnIsland(0)->id, 1);
 }
 
 }  // namespace

@@ -21,6 +21,13 @@
 #include "testing/task_checker.h"
 
 namespace kevolve {
+namespace eval {
+
+// How GoogleTest prints a test's sandbox mode: "process" or "bwrap".
+void PrintTo(SandboxMode mode, std::ostream* os) { *os << SandboxModeName(mode); }
+
+}  // namespace eval
+
 namespace {
 
 using testing::RunCommand;
@@ -292,14 +299,14 @@ std::vector<Hostile> HostileCandidates() {
   };
 }
 
-using Param = std::tuple<size_t, std::string>;
+using Param = std::tuple<size_t, eval::SandboxMode>;
 
 class BinPackingIntegrityTest : public ::testing::TestWithParam<Param> {
  protected:
   void SetUp() override {
     const eval::SandboxCapabilities& caps = eval::DetectSandbox();
-    if (Mode() == "bwrap" && !caps.bwrap) GTEST_SKIP() << caps.bwrap_problem;
-    if (TheCase().needs_confined_kill && Mode() == "process" &&
+    if (Mode() == eval::SandboxMode::kBwrap && !caps.bwrap) GTEST_SKIP() << caps.bwrap_problem;
+    if (TheCase().needs_confined_kill && Mode() == eval::SandboxMode::kProcess &&
         caps.containment == eval::Containment::kProcessGroup) {
       GTEST_SKIP() << "kill -1 is not confined to the evaluation in process-group containment";
     }
@@ -313,14 +320,14 @@ class BinPackingIntegrityTest : public ::testing::TestWithParam<Param> {
     static const std::vector<Hostile> cases = HostileCandidates();
     return cases[std::get<0>(GetParam())];
   }
-  std::string Mode() const { return std::get<1>(GetParam()); }
+  eval::SandboxMode Mode() const { return std::get<1>(GetParam()); }
 
   // The example's own evaluator config (stages, timeout), in this test's sandbox mode.
   EvalResult Evaluate(const std::string& code) {
     Result<Config> config = LoadTaskConfig(kTask);
     EXPECT_TRUE(config.ok()) << config.status().ToString();
     if (!config.ok()) return {};
-    config->evaluator.sandbox = Mode();
+    config->evaluator.sandbox = eval::SettingFor(Mode());
     auto evaluator = eval::Evaluator::Create(config->evaluator, {kTask, scratch_});
     EXPECT_TRUE(evaluator.ok()) << evaluator.status().ToString();
     if (!evaluator.ok()) return {};
@@ -349,12 +356,13 @@ TEST_P(BinPackingIntegrityTest, NeverGetsTheForgedScore) {
 
 std::string CaseName(const ::testing::TestParamInfo<Param>& info) {
   return std::string(HostileCandidates()[std::get<0>(info.param)].name) + "_" +
-         std::get<1>(info.param);
+         std::string(eval::SandboxModeName(std::get<1>(info.param)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Hostile, BinPackingIntegrityTest,
                          ::testing::Combine(::testing::Range<size_t>(0, HostileCandidates().size()),
-                                            ::testing::Values("process", "bwrap")),
+                                            ::testing::Values(eval::SandboxMode::kProcess,
+                                                              eval::SandboxMode::kBwrap)),
                          CaseName);
 
 // The control: the initial program scores exactly what the old harness gave it.

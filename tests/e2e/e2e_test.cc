@@ -261,6 +261,30 @@ TEST_F(E2eTest, DoctorSaysWhetherCudaStartsInEachSandboxMode) {
   EXPECT_EQ((*j)["cuda"]["here"]["started"], (*j)["cuda"]["process"]["started"]) << r.out;
 }
 
+// A bad value is refused before anything runs, with one line that names its key, in the same
+// words whichever command meets it (config/ owns the rule; eval and doctor do not say it again).
+TEST_F(E2eTest, ABadValueIsOneLineNamingItsKeyForEveryCommand) {
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"evaluator.sandbox=bwarp",
+       "'evaluator.sandbox' must be auto, process or bwrap, got 'bwarp' (did you mean 'bwrap'?)"},
+      {"evaluator.timeout_seconds=0",
+       "'evaluator.timeout_seconds' must be a finite number > 0, got 0"}};
+  for (const auto& [set, rule] : bad) {
+    for (const std::vector<std::string>& command :
+         {std::vector<std::string>{"run", kToy, "-o", out_},
+          std::vector<std::string>{"eval", kToy, kToy + "/initial_program.py"},
+          std::vector<std::string>{"doctor", kToy}}) {
+      std::vector<std::string> argv = {KevolveBinary()};
+      argv.insert(argv.end(), command.begin(), command.end());
+      argv.insert(argv.end(), {"--set", set});
+      const auto r = RunCommand(argv);
+      EXPECT_EQ(r.exit_code, 2) << command[0] << " " << set << ": " << r.err;
+      EXPECT_NE(r.err.find(rule), std::string::npos) << command[0] << ": " << r.err;
+      EXPECT_EQ(SplitLines(r.err).size(), 1u) << command[0] << ": " << r.err;
+    }
+  }
+}
+
 TEST_F(E2eTest, EvalPrintsTheResultOfOneProgram) {
   auto r = RunCommand({KevolveBinary(), "eval", kToy, kToy + "/initial_program.py"});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -201,7 +201,7 @@ TEST_F(EngineTest, StopRequestEndsTheRunCleanlyAndResumably) {
 }
 
 TEST_F(EngineTest, RandomStrategyAlwaysMutatesTheInitialProgram) {
-  config_.run.strategy = "random";
+  config_.run.strategy = Strategy::kRandom;
   config_.database.islands = 1;
   auto engine = StartEngine(Env());
   ASSERT_TRUE(engine);
@@ -217,7 +217,7 @@ TEST_F(EngineTest, RandomStrategyAlwaysMutatesTheInitialProgram) {
 }
 
 TEST_F(EngineTest, HillClimbAlwaysMutatesTheBestSoFar) {
-  config_.run.strategy = "hill-climb";
+  config_.run.strategy = Strategy::kHillClimb;
   config_.database.islands = 4;  // the engine gives a baseline one island, whatever is asked
   auto engine = StartEngine(Env());
   ASSERT_TRUE(engine);
@@ -246,7 +246,7 @@ TEST_F(EngineTest, HillClimbAlwaysMutatesTheBestSoFar) {
 // so the climber walks a plateau instead of mutating the first program that reached it. Here b
 // does not count and a only in whole steps, so most mutations tie.
 TEST_F(EngineTest, HillClimbMovesOnToAChildThatTiesTheBest) {
-  config_.run.strategy = "hill-climb";
+  config_.run.strategy = Strategy::kHillClimb;
   config_.database.islands = 1;
   auto plateaus = [](const std::string& code) {
     EvalResult r = Score(code);

@@ -84,7 +84,7 @@ class NoiseTest : public ::testing::Test {
     ASSERT_TRUE(config.ok()) << config.status().ToString();
     config_ = *config;
     config_.run.output_dir = root_ + "/runs";
-    config_.evaluator.sandbox = "process";
+    config_.evaluator.sandbox = SandboxSetting::kProcess;
   }
   void TearDown() override { (void)RemoveTree(root_); }
 

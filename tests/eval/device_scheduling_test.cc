@@ -185,6 +185,7 @@ TEST_F(DeviceSchedulingTest, SharedStagesKeepTheSlotsGpuAndNoneHidesEveryGpu) {
   EXPECT_TRUE((*evaluator)->DeviceUsage().empty());  // nothing exclusive: no leases kept
 }
 
+// A precondition of Create (the user meets ValidateConfig's message first: tests/config).
 TEST(DeviceConfigTest, AnExclusiveStageWithoutDevicesIsRefused) {
   testing::TempDir scratch;
   EvaluatorConfig config = HostileConfig({"./hold_device.sh", "{stage}", "{program}"});
@@ -192,7 +193,7 @@ TEST(DeviceConfigTest, AnExclusiveStageWithoutDevicesIsRefused) {
   Result<std::unique_ptr<Evaluator>> evaluator =
       Evaluator::Create(config, EvaluatorOptions{HostileDir(), scratch.path()});
   ASSERT_FALSE(evaluator.ok());
-  EXPECT_NE(evaluator.status().message().find("evaluator.devices is empty"), std::string::npos)
+  EXPECT_NE(evaluator.status().message().find("exclusive stage without evaluator.devices"), std::string::npos)
       << evaluator.status().ToString();
 }
 

@@ -7,11 +7,20 @@
 
 #include <atomic>
 #include <filesystem>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "core/files.h"
+#include "eval/sandbox.h"
+
+namespace kevolve::eval {
+
+// How GoogleTest prints a test's sandbox mode: "process" or "bwrap".
+inline void PrintTo(SandboxMode mode, std::ostream* os) { *os << SandboxModeName(mode); }
+
+}  // namespace kevolve::eval
 
 namespace kevolve::eval::testing {
 
@@ -88,7 +97,7 @@ inline EvaluatorConfig HostileConfig(std::vector<std::string> command) {
   config.limits.memory_mb = 256;
   config.limits.processes = 16;
   config.limits.output_bytes = 64 * 1024;
-  config.sandbox = "process";
+  config.sandbox = SandboxSetting::kProcess;
   return config;
 }
 

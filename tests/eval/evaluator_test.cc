@@ -37,10 +37,10 @@ std::unique_ptr<Evaluator> MakeEvaluator(EvaluatorConfig config, const std::stri
 }
 
 // Every hostile test runs in both sandbox modes.
-class HostileTest : public ::testing::TestWithParam<std::string> {
+class HostileTest : public ::testing::TestWithParam<SandboxMode> {
  protected:
   void SetUp() override {
-    if (GetParam() == "bwrap" && !DetectSandbox().bwrap) {
+    if (GetParam() == SandboxMode::kBwrap && !DetectSandbox().bwrap) {
       GTEST_SKIP() << DetectSandbox().bwrap_problem;
     }
   }
@@ -49,7 +49,7 @@ class HostileTest : public ::testing::TestWithParam<std::string> {
   EvalResult Evaluate(std::vector<std::string> command, const std::string& code = "candidate",
                       double timeout_seconds = 0) {
     EvaluatorConfig config = HostileConfig(std::move(command));
-    config.sandbox = GetParam();
+    config.sandbox = SettingFor(GetParam());
     if (timeout_seconds > 0) config.timeout_seconds = timeout_seconds;
     evaluator_ = MakeEvaluator(config, scratch_.path());
     if (evaluator_ == nullptr) return {};
@@ -218,8 +218,9 @@ TEST_P(HostileTest, PlaceholdersAreSubstituted) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Modes, HostileTest, ::testing::Values("process", "bwrap"),
-                         [](const auto& p) { return p.param; });
+INSTANTIATE_TEST_SUITE_P(Modes, HostileTest,
+                         ::testing::Values(SandboxMode::kProcess, SandboxMode::kBwrap),
+                         [](const auto& p) { return std::string(SandboxModeName(p.param)); });
 
 TEST(EvaluatorTest, TheRunGoesOnAfterEveryKindOfHostileCandidate) {
   // One evaluator, as in a run: the candidate is a shell script and the evaluator runs it.

@@ -34,7 +34,7 @@ class PythonHostTest : public ::testing::Test {
   }
 
   std::unique_ptr<Evaluator> Make(const std::string& evaluator_py, int stages = 1,
-                                  double threshold = 0.5, const std::string& sandbox = "process") {
+                                  double threshold = 0.5, SandboxSetting sandbox = SandboxSetting::kProcess) {
     EXPECT_TRUE(WriteFileAtomic(task_.Sub("task/evaluator.py"), evaluator_py).ok());
     chmod(task_.Sub("task/evaluator.py").c_str(), 0644);
     EvaluatorConfig config = HostileConfig(
@@ -248,7 +248,7 @@ TEST_F(PythonHostTest, TheForkServerSeesWhatAnEvaluationSees) {
 // is the same.
 TEST_F(PythonHostTest, WithoutASlotTheHostRunsPerEvaluation) {
   if (!DetectSandbox().bwrap) GTEST_SKIP() << "bwrap cannot run here";
-  std::unique_ptr<Evaluator> evaluator = Make(kCountingEvaluator, 1, 0.5, "bwrap");
+  std::unique_ptr<Evaluator> evaluator = Make(kCountingEvaluator, 1, 0.5, SandboxSetting::kBwrap);
   ASSERT_NE(evaluator, nullptr);
   EXPECT_FALSE(evaluator->persistent_slots());
   const EvalResult first = evaluator->Evaluate("evaluator.LEAK = 5\n", 1, 0);

@@ -339,7 +339,7 @@ std::vector<Case> Cases() {
   return c;
 }
 
-using Param = std::tuple<size_t, std::string>;
+using Param = std::tuple<size_t, SandboxMode>;
 
 class RedTeamTest : public ::testing::TestWithParam<Param> {
  protected:
@@ -347,9 +347,7 @@ class RedTeamTest : public ::testing::TestWithParam<Param> {
     static const std::vector<Case> cases = Cases();
     return cases[std::get<0>(GetParam())];
   }
-  SandboxMode Mode() const {
-    return std::get<1>(GetParam()) == "bwrap" ? SandboxMode::kBwrap : SandboxMode::kProcess;
-  }
+  SandboxMode Mode() const { return std::get<1>(GetParam()); }
 
   EvaluatorConfig Config(const Case& c, const World& setup) const {
     EvaluatorConfig config;
@@ -362,7 +360,7 @@ class RedTeamTest : public ::testing::TestWithParam<Param> {
     config.limits.processes = 16;
     config.limits.output_bytes = 64 * 1024;
     config.limits.disk_mb = 32;
-    config.sandbox = std::get<1>(GetParam());
+    config.sandbox = SettingFor(Mode());
     return config;
   }
 
@@ -428,12 +426,14 @@ TEST_P(RedTeamTest, IsContainedAndRecorded) {
 
 std::string CaseName(const ::testing::TestParamInfo<Param>& info) {
   static const std::vector<Case> cases = Cases();
-  return std::string(cases[std::get<0>(info.param)].name) + "_" + std::get<1>(info.param);
+  return std::string(cases[std::get<0>(info.param)].name) + "_" +
+         std::string(SandboxModeName(std::get<1>(info.param)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Hostile, RedTeamTest,
                          ::testing::Combine(::testing::Range<size_t>(0, Cases().size()),
-                                            ::testing::Values("process", "bwrap")),
+                                            ::testing::Values(SandboxMode::kProcess,
+                                                              SandboxMode::kBwrap)),
                          CaseName);
 
 // Why the evaluator rule exists: an evaluator that runs the candidate inside its own process
@@ -443,7 +443,7 @@ TEST(ForgedResultTest, ANaiveEvaluatorThatSharesItsProcessIsFooled) {
   Arena arena;
   EvaluatorConfig config;
   config.command = {"./naive_evaluate.sh", "{program}"};
-  config.sandbox = "process";
+  config.sandbox = SandboxSetting::kProcess;
   config.timeout_seconds = 5;
   Result<std::unique_ptr<Evaluator>> evaluator =
       Evaluator::Create(config, EvaluatorOptions{arena.task(), arena.scratch()});
@@ -465,7 +465,7 @@ TEST(RunSpeedTest, HostileCandidatesDoNotSlowAGoodOne) {
   config.limits.processes = 16;
   config.limits.memory_mb = 256;
   config.limits.disk_mb = 32;
-  config.sandbox = "auto";
+  config.sandbox = SandboxSetting::kAuto;
   Result<std::unique_ptr<EvalPool>> pool = EvalPool::Create(config, arena.task(), arena.scratch());
   ASSERT_TRUE(pool.ok()) << pool.status().ToString();
   const std::string bomb = ":(){ :|:& };:\nwait\nwhile :; do :; done\n";
