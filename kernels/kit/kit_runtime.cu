@@ -482,22 +482,21 @@ struct Device {
 };
 
 // The speed-of-light time of `s` in microseconds: its bytes at the measured copy bandwidth, or
-// its FLOPs at the problem's measured rate, whichever takes longer.
-double SolUs(const Problem& p, const Shape& s, const Device& d) {
+// its FLOPs at the problem's measured rate, whichever takes longer; and, for a message, which.
+struct SolBound {
+  double us = 0;
+  std::string why;
+};
+
+SolBound Sol(const Problem& p, const Shape& s, const Device& d) {
   const double memory_us = p.MinBytes(s) / (d.copy_gbps * 1e3);
   const double compute_us = d.flop_rate > 0 ? p.MinFlops(s) / d.flop_rate * 1e6 : 0;
-  return std::max(memory_us, compute_us);
-}
-
-// What bounds `s` at the speed of light, for a message.
-std::string SolWhy(const Problem& p, const Shape& s, const Device& d) {
-  const double memory_us = p.MinBytes(s) / (d.copy_gbps * 1e3);
-  if (d.flop_rate > 0 && p.MinFlops(s) / d.flop_rate * 1e6 > memory_us) {
-    return Num(p.MinFlops(s) / 1e9) + " GFLOP at the measured " + Num(d.flop_rate / 1e12) +
-           " TFLOP/s";
+  if (compute_us > memory_us) {
+    return {compute_us, Num(p.MinFlops(s) / 1e9) + " GFLOP at the measured " +
+                            Num(d.flop_rate / 1e12) + " TFLOP/s"};
   }
-  return "to move " + Num(p.MinBytes(s) / 1e6) + " MB at the measured " + Num(d.copy_gbps) +
-         " GB/s";
+  return {memory_us, "to move " + Num(p.MinBytes(s) / 1e6) + " MB at the measured " +
+                         Num(d.copy_gbps) + " GB/s"};
 }
 
 // Writes twice the L2 so no byte of an earlier launch is still cached.
@@ -736,10 +735,10 @@ std::string TimeShape(const Problem& p, const Shape& s, TensorSet& t, const Refe
            Num(event_batch_us) + " us by the events on the timed stream (3 tries, the closest): "
            "work outside the timed stream (another stream or a host thread)";
   }
-  const double sol_us = SolUs(p, s, d);
-  if (median_us < 0.8 * sol_us) {
-    return Num(median_us) + " us is faster than the speed of light of this GPU (" + Num(sol_us) +
-           " us: " + SolWhy(p, s, d) + "): work skipped or cached";
+  const SolBound sol = Sol(p, s, d);
+  if (median_us < 0.8 * sol.us) {
+    return Num(median_us) + " us is faster than the speed of light of this GPU (" + Num(sol.us) +
+           " us: " + sol.why + "): work skipped or cached";
   }
   return "";
 }
@@ -821,7 +820,7 @@ int Main(int argc, char** argv) {
       Reject(at + "timing: " + why);
     }
     const double cand = Median(times.candidate_us);
-    const double sol = SolUs(p, s, d) / cand;
+    const double sol = Sol(p, s, d).us / cand;
     double speedup = NAN;
     if (p.HasBaseline()) {
       speedup = Median(times.baseline_us) / cand;
