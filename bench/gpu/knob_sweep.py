@@ -8,7 +8,8 @@ machine, kevolve built). A variants file holds one variant per line:
 Each variant is the task's initial_program.cu with `constexpr int KNOB = ...;` set; all are
 compiled at once by kevolve-kernel (no GPU), then each bench runs alone on the GPU, timed against
 the seed as in an evaluation. Prints one row per variant (score, train and held-out speedup,
-fraction of the speed of light, registers, spills) and writes every answer to OUT/NAME.json and
+fraction of the speed of light, registers, spills, and the bench's wall time split into setup,
+checks and timing) and writes every answer to OUT/NAME.json and
 all of them, by name, to OUT/sweep.json (one file to carry back from a machine).
 
     bench/gpu/knob_sweep.py TASK_DIR VARIANTS [--build build/release] [--out DIR] [--jobs N]
@@ -21,6 +22,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 
 def read_variants(path):
@@ -80,7 +82,8 @@ def main():
 
     answers = {}
     print(f"{'variant':24} {'score':>7} {'train':>7} {'heldout':>7} {'ho_min':>7} {'sol':>6} "
-          f"{'ho_sol':>6} {'regs':>5} {'spill':>6}")
+          f"{'ho_sol':>6} {'regs':>5} {'spill':>6} {'wall_s':>6} {'setup':>5} {'check':>5} "
+          f"{'timing':>6}")
     for name, knobs in variants:
         b = builds[name]
         regs = b.get("metrics", {}).get("registers", "?")
@@ -90,9 +93,11 @@ def main():
             continue
         env = dict(os.environ, KEVOLVE_REPEATS=args.repeats)
         work = os.path.join(out, name)
+        started = time.monotonic()
         r = subprocess.run([os.path.join(work, "bench"), "--shapes",
                             os.path.join(task, "shapes.txt")], capture_output=True, text=True,
                            cwd=work, env=env)
+        wall = time.monotonic() - started
         lines = r.stdout.strip().splitlines()
         try:
             a = json.loads(lines[-1])
@@ -111,7 +116,8 @@ def main():
         print(f"{name:24} {a['combined_score']:7.3f} {m.get('speedup', 0):7.3f} "
               f"{h.get('heldout_speedup', 0):7.3f} {h.get('heldout_min_speedup', 0):7.3f} "
               f"{m.get('sol_fraction', 0):6.3f} {h.get('heldout_sol_fraction', 0):6.3f} "
-              f"{regs:>5} {spill:>6}", flush=True)
+              f"{regs:>5} {spill:>6} {wall:6.2f} {m.get('setup_seconds', 0):5.2f} "
+              f"{m.get('check_seconds', 0):5.2f} {m.get('timing_seconds', 0):6.2f}", flush=True)
     print(f"# answers in {out}")
 
 

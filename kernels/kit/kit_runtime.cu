@@ -750,7 +750,13 @@ double Geomean(const std::vector<double>& v) {
   return std::exp(log_sum / static_cast<double>(v.size()));
 }
 
+// Seconds of the host clock since `t0`.
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 int Main(int argc, char** argv) {
+  const auto started = std::chrono::steady_clock::now();
   const Options o = ParseArgs(argc, argv);
   Answer& answer = TheAnswer();
   if (TheProblem() == nullptr) UsageFailure("the harness registers no problem (KEVOLVE_KIT_PROBLEM)");
@@ -781,6 +787,11 @@ int Main(int argc, char** argv) {
   answer.metrics.Number("copy_gbps", d.copy_gbps);
   if (d.flop_rate > 0) answer.metrics.Number("flop_ceiling_tflops", d.flop_rate / 1e12);
 
+  // Where the GPU time of an evaluation goes (the run holds the GPU for all of it): starting
+  // CUDA and measuring the ceilings, the checks (inputs, references, three candidate runs per
+  // shape), and the timing (both sides' timed launches and their defences).
+  answer.metrics.Number("setup_seconds", SecondsSince(started));
+  double check_seconds = 0, timing_seconds = 0;
   const uint64_t seed = o.seed != 0 ? o.seed : HiddenSeed();
   // Threads before any candidate code runs (the runtime's own are started by now: the copy
   // above, and the reference of the first check, which runs before the first launch).
@@ -800,6 +811,7 @@ int Main(int argc, char** argv) {
       threads_before = HostThreads();
     }
     const uint64_t base = seed + 1000 * si;
+    const auto check_start = std::chrono::steady_clock::now();
     if (std::string why = CheckOnce(p, s, *t, base + 1, stream, &max_err); !why.empty()) Reject(at + why);
     if (std::string why = CheckOnce(p, s, *t, base + 2, stream, &max_err); !why.empty()) {
       Reject(at + "re-check with fresh inputs at the same addresses: " + why);
@@ -811,7 +823,9 @@ int Main(int argc, char** argv) {
     if (std::string why = CheckOnce(p, s, *t, base + 3, stream, &max_err); !why.empty()) {
       Reject(at + "re-check at new buffer addresses: " + why);
     }
+    check_seconds += SecondsSince(check_start);
     if (o.check_only) continue;
+    const auto timing_start = std::chrono::steady_clock::now();
     // The inputs of the last check are still in place; their reference, again, for the check
     // after the timed launches.
     const ReferenceSet ref(p, s, *t, stream);
@@ -819,6 +833,7 @@ int Main(int argc, char** argv) {
     if (std::string why = TimeShape(p, s, *t, ref, d, o.repeats, stream, &times); !why.empty()) {
       Reject(at + "timing: " + why);
     }
+    timing_seconds += SecondsSince(timing_start);
     const double cand = Median(times.candidate_us);
     const double sol = Sol(p, s, d).us / cand;
     double speedup = NAN;
@@ -843,6 +858,8 @@ int Main(int argc, char** argv) {
            " host thread(s) running");
   }
   answer.metrics.Number("max_abs_error", max_err);
+  answer.metrics.Number("check_seconds", check_seconds);
+  if (!o.check_only) answer.metrics.Number("timing_seconds", timing_seconds);
   answer.artifacts.Text("checks", "every shape checked 3 times (fresh inputs; again at the same "
                                   "addresses; at new addresses), inputs unchanged, guards intact, "
                                   "tolerance " + Num(p.Atol()) + " + " + Num(p.Rtol()) + "*|ref|");
