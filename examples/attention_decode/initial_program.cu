@@ -53,6 +53,9 @@ constexpr int kUseTensorCores = 0;  // choices: 0, 1
 // and another before the stage is refilled; 1: each warp copies the 16-key slices it will use
 // itself and waits only for its own copies (no CTA-wide barrier until the end).
 constexpr int kWarpOwnsSlices = 0;  // choices: 0, 1
+// Tensor cores only: bytes of L2 prefetch hinted with each 16-byte copy (0: none);
+// the neighbouring rows of a tile are fetched from DRAM in larger bursts.
+constexpr int kL2Prefetch = 0;  // choices: 0, 128, 256
 // EVOLVE-BLOCK-END
 
 constexpr int kWarpSize = 32;
@@ -111,6 +114,10 @@ struct Tiling {
   static constexpr int kTileElems = kKeysPerTile * kD;
   static constexpr size_t kStageBytes = 2 * kTileElems * sizeof(__nv_bfloat16);
   static constexpr size_t kRingBytes = kStages * kStageBytes;
+  // Tensor cores only: after the last tile the ring's memory holds each warp's rows of the
+  // output, [kWarps][kHeadsPerCta][kD] fp32, for the CTA's merge.
+  static constexpr size_t kMergeBytes = kUseTensorCores ? kWarps * kHeadsPerCta * kD * sizeof(float) : 0;
+  static constexpr size_t kDynamicBytes = kRingBytes > kMergeBytes ? kRingBytes : kMergeBytes;
 
   static_assert(kSteps * kKeysPerStep >= kKeysPerTile && kKeysPerStep >= kKeysPerWarp,
                 "the scoring steps cover a tile");
@@ -163,23 +170,49 @@ __device__ __forceinline__ float WarpSum(float x) {
   return x;
 }
 
-// The normalized output of query-head row `row` (= b * Hq + h) at column d, from its `splits`
-// partials. Reads through L2 (__ldcg): in the in-kernel combine, other SMs wrote them.
+// The block's threads write the normalized outputs of query-head rows [row0, row0 + rows) (row =
+// b * Hq + h), each from its `splits` partials. Reads through L2 (__ldcg): in the in-kernel
+// combine, other SMs wrote them. Every load of a phase is independent of the others, so they are
+// in flight together (a loop over the splits that waits for each split's maximum before it
+// loads the next would pay the memory latency once per split). Every split holds at least one
+// key, so a row's maximum is finite and the split that reached it adds at least 1 to the sum.
+// `s_weight` is shared memory for rows * splits floats, `s_total` for rows.
 template <int kD>
-__device__ float CombineSplits(const Workspace& w, int64_t row, int splits, int d) {
-  const float* max_sum = w.partial_max_sum + row * kAttentionMaxSplits * 2;
-  const float* out = w.partial_out + row * kAttentionMaxSplits * kD;
-  float m = -CUDART_INF_F;
-  for (int i = 0; i < splits; ++i) m = fmaxf(m, __ldcg(max_sum + 2 * i));
-  // Every split holds at least one key, so m is finite and the split that reached it adds
-  // at least 1 to the sum.
-  float sum = 0.f, acc = 0.f;
-  for (int i = 0; i < splits; ++i) {
-    const float weight = exp2f(__ldcg(max_sum + 2 * i) - m);
-    sum += weight * __ldcg(max_sum + 2 * i + 1);
-    acc += weight * __ldcg(out + static_cast<int64_t>(i) * kD + d);
+__device__ void CombineRows(const Workspace& w, int64_t row0, int rows, int splits,
+                            __nv_bfloat16* o, float* s_weight, float* s_total) {
+  const int tid = threadIdx.x, threads = blockDim.x;
+  const int lane = tid % kWarpSize, warp = tid / kWarpSize, warps = threads / kWarpSize;
+  // 1. The splits' maxima, all loaded at once.
+  for (int i = tid; i < rows * splits; i += threads) {
+    s_weight[i] = __ldcg(w.partial_max_sum + ((row0 + i / splits) * kAttentionMaxSplits + i % splits) * 2);
   }
-  return acc / sum;
+  __syncthreads();
+  // 2. A warp per row: the row's maximum, then each split's weight and the total.
+  for (int r = warp; r < rows; r += warps) {
+    float* weight = s_weight + r * splits;
+    const float* max_sum = w.partial_max_sum + (row0 + r) * kAttentionMaxSplits * 2;
+    float m = -CUDART_INF_F;
+    for (int i = lane; i < splits; i += kWarpSize) m = fmaxf(m, weight[i]);
+    m = WarpMax(m);
+    float total = 0.f;
+    for (int i = lane; i < splits; i += kWarpSize) {
+      weight[i] = exp2f(weight[i] - m);
+      total += weight[i] * __ldcg(max_sum + 2 * i + 1);
+    }
+    total = WarpSum(total);
+    if (lane == 0) s_total[r] = total;
+  }
+  __syncthreads();
+  // 3. The weighted sum of the partial outputs, eight splits' loads in flight per thread.
+  for (int i = tid; i < rows * kD; i += threads) {
+    const int r = i / kD, d = i % kD;
+    const float* out = w.partial_out + (row0 + r) * kAttentionMaxSplits * kD + d;
+    const float* weight = s_weight + r * splits;
+    float acc = 0.f;
+#pragma unroll 8
+    for (int k = 0; k < splits; ++k) acc += weight[k] * __ldcg(out + static_cast<int64_t>(k) * kD);
+    o[(row0 + r) * kD + d] = __float2bfloat16(acc / s_total[r]);
+  }
 }
 
 // Issues this thread's share of the copies of one tile (rows [0, tile_keys) of K and V from key
@@ -204,6 +237,22 @@ __device__ __forceinline__ int SwizzledOffset(int row, int chunk) {
   return row * kD + ((chunk ^ (row & 7)) << 3);
 }
 
+// One 16-byte cp.async, zero-filled when !valid, with kL2Prefetch's hint.
+__device__ __forceinline__ void Copy16(__nv_bfloat16* shared, const __nv_bfloat16* global, bool valid) {
+  const uint32_t dst = static_cast<uint32_t>(__cvta_generic_to_shared(shared));
+  const int src_bytes = valid ? 16 : 0;
+  if constexpr (kL2Prefetch == 256) {
+    asm volatile("cp.async.cg.shared.global.L2::256B [%0], [%1], 16, %2;\n"
+                 :: "r"(dst), "l"(global), "r"(src_bytes) : "memory");
+  } else if constexpr (kL2Prefetch == 128) {
+    asm volatile("cp.async.cg.shared.global.L2::128B [%0], [%1], 16, %2;\n"
+                 :: "r"(dst), "l"(global), "r"(src_bytes) : "memory");
+  } else {
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n"
+                 :: "r"(dst), "l"(global), "r"(src_bytes) : "memory");
+  }
+}
+
 // As CopyTile, in the swizzled layout, 16 bytes per copy, for the tensor-core path: rows up to
 // the next multiple of 16 are written, those past tile_keys as zeros (a zero V row times a zero
 // weight stays zero, where leftover bits could be NaN). With kWarpOwnsSlices each warp copies the
@@ -219,9 +268,8 @@ __device__ __forceinline__ void CopyTileSwizzled(__nv_bfloat16* stage, const __n
     const bool valid = r < tile_keys;
     const int64_t global = static_cast<int64_t>(tile0 + (valid ? r : 0)) * kD + c * 8;
     const int shared = SwizzledOffset<kD>(r, c);
-    __pipeline_memcpy_async(stage + shared, k_base + global, 16, valid ? 0 : 16);
-    __pipeline_memcpy_async(stage + Tiling<kD>::kTileElems + shared, v_base + global, 16,
-                            valid ? 0 : 16);
+    Copy16(stage + shared, k_base + global, valid);
+    Copy16(stage + Tiling<kD>::kTileElems + shared, v_base + global, valid);
   };
   if constexpr (kWarpOwnsSlices) {
     const int lane = threadIdx.x % kWarpSize;
@@ -267,7 +315,8 @@ __device__ __forceinline__ void CopyTileSwizzled(__nv_bfloat16* stage, const __n
 }
 
 // Grid (splits, Hkv * head_chunks, B); kThreads threads. Shared memory:
-//   ring     [kStages] x (K [kKeysPerTile, kD], V [kKeysPerTile, kD]) bf16, dynamic
+//   ring     [kStages] x (K [kKeysPerTile, kD], V [kKeysPerTile, kD]) bf16, dynamic; after the
+//            last tile, the warps' rows for the merge (tensor cores) and the combine's weights
 //   out      [kHeadsPerCta, kD] fp32, the CTA's unnormalized output, summed over its threads
 //   max, sum [kHeadsPerCta] fp32, the CTA's running maximum (log2 domain) and sum of weights
 // and, CUDA cores only, the tile's scores, then weights [kHeadsPerCta, kKeysPerTile] fp32.
@@ -542,7 +591,11 @@ __global__ void __launch_bounds__(kThreads)
       sync();  // the next iteration overwrites this stage
     }
 
-    // The warps' softmaxes meet: each rescales to the CTA's maximum and adds into s_out.
+    // The warps' softmaxes meet: each rescales its rows to the CTA's maximum and stores them in a
+    // slot of its own in the ring's memory (every warp is done with the ring after the barrier
+    // below), then the threads sum the warps' slots column by column. Plain stores and loads:
+    // a float atomicAdd on shared memory is a compare-and-swap loop on this GPU (SASS
+    // ATOMS.CAST.SPIN), retried while other warps hit the same word.
     run_sum += __shfl_xor_sync(0xffffffffu, run_sum, 1);
     run_sum += __shfl_xor_sync(0xffffffffu, run_sum, 2);
     if (t4 == 0 && g < kHeadsPerCta) {
@@ -550,14 +603,15 @@ __global__ void __launch_bounds__(kThreads)
       s_warp_sum[warp][g] = run_sum;
     }
     __syncthreads();
+    float* merge = reinterpret_cast<float*>(s_ring);  // [kWarps][kHeadsPerCta][kD]
     if (head_row) {
       float cta_max = -CUDART_INF_F;
       for (int w = 0; w < T::kWarps; ++w) cta_max = fmaxf(cta_max, s_warp_max[w][g]);
       const float factor = exp2f(run_max - cta_max);  // 0 for a warp that saw no key
+      float* mine = merge + (warp * kHeadsPerCta + g) * kD + 2 * t4;
 #pragma unroll
       for (int j = 0; j < kD / 8; ++j) {
-        atomicAdd(&s_out[g][j * 8 + 2 * t4], acc[j][0] * factor);
-        atomicAdd(&s_out[g][j * 8 + 2 * t4 + 1], acc[j][1] * factor);
+        *reinterpret_cast<float2*>(mine + j * 8) = make_float2(acc[j][0] * factor, acc[j][1] * factor);
       }
       if (warp == 0 && t4 == 0) {
         float sum = 0.f;
@@ -567,6 +621,14 @@ __global__ void __launch_bounds__(kThreads)
         s_max[g] = cta_max;
         s_sum[g] = sum;
       }
+    }
+    __syncthreads();
+    for (int i = tid; i < heads * kD; i += kThreads) {
+      const int h = i / kD, d = i % kD;
+      float sum = 0.f;
+#pragma unroll
+      for (int w = 0; w < T::kWarps; ++w) sum += merge[(w * kHeadsPerCta + h) * kD + d];
+      s_out[h][d] = sum;
     }
   }
   if constexpr (kCombine == 2) {
@@ -608,19 +670,18 @@ __global__ void __launch_bounds__(kThreads)
   __syncthreads();
   if (!s_last) return;
   __threadfence();
-  for (int i = tid; i < heads * kD; i += kThreads) {
-    const int h = i / kD, d = i % kD;
-    a.o[(row0 + h) * kD + d] = __float2bfloat16(CombineSplits<kD>(w, row0 + h, plan.splits, d));
-  }
+  // The ring's memory holds the weights, s_max the totals: both are free now.
+  static_assert(T::kDynamicBytes >= kHeadsPerCta * kAttentionMaxSplits * sizeof(float),
+                "the ring has room for the combine's weights");
+  CombineRows<kD>(w, row0, heads, plan.splits, a.o, reinterpret_cast<float*>(s_ring), s_max);
 }
 
-// Grid (B * Hq); kD threads, one per output column.
+// Grid (B * Hq), a query-head row per CTA; kD threads, one per output column.
 template <int kD>
 __global__ void __launch_bounds__(kD) CombineKernel(AttentionArgs a, int splits, float* workspace) {
+  __shared__ float s_weight[kAttentionMaxSplits], s_total[1];
   if constexpr (kCombine == 2) asm volatile("griddepcontrol.wait;\n" ::: "memory");
-  const Workspace w = CarveWorkspace(workspace, a);
-  const int64_t row = blockIdx.x;
-  a.o[row * kD + threadIdx.x] = __float2bfloat16(CombineSplits<kD>(w, row, splits, threadIdx.x));
+  CombineRows<kD>(CarveWorkspace(workspace, a), blockIdx.x, 1, splits, a.o, s_weight, s_total);
 }
 
 int CeilDiv(int a, int b) { return (a + b - 1) / b; }
@@ -679,13 +740,13 @@ cudaError_t PrepareDecodeKernel(const DeviceLimits& limits) {
   if (cudaError_t e = cudaFuncGetAttributes(&attributes, DecodeSplitKernel<kD>); e != cudaSuccess) {
     return e;
   }
-  if (attributes.sharedSizeBytes + Tiling<kD>::kRingBytes >
+  if (attributes.sharedSizeBytes + Tiling<kD>::kDynamicBytes >
       static_cast<size_t>(limits.smem_per_block_optin)) {
     return cudaErrorInvalidConfiguration;  // kStages x kKeysPerTile too large for this head dim
   }
   if (cudaError_t e =
           cudaFuncSetAttribute(DecodeSplitKernel<kD>, cudaFuncAttributeMaxDynamicSharedMemorySize,
-                               static_cast<int>(Tiling<kD>::kRingBytes));
+                               static_cast<int>(Tiling<kD>::kDynamicBytes));
       e != cudaSuccess) {
     return e;
   }
@@ -719,7 +780,7 @@ cudaError_t LaunchDecode(const AttentionArgs& a, cudaStream_t stream) {
     }
   }
   const dim3 grid(plan.splits, a.kv_heads * plan.head_chunks, a.batch);
-  DecodeSplitKernel<kD><<<grid, kThreads, Tiling<kD>::kRingBytes, stream>>>(a, plan, a.workspace);
+  DecodeSplitKernel<kD><<<grid, kThreads, Tiling<kD>::kDynamicBytes, stream>>>(a, plan, a.workspace);
   if (plan.splits > 1 && kCombine == 0) {
     CombineKernel<kD><<<a.batch * a.q_heads, kD, 0, stream>>>(a, plan.splits, a.workspace);
   } else if (plan.splits > 1 && kCombine == 2) {
