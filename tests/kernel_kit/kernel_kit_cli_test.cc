@@ -40,12 +40,14 @@ class KernelKitCliTest : public ::testing::Test {
   void TearDown() override {
     if (!work_.empty()) (void)RemoveTree(work_);
   }
-  // Builds `candidate` in a folder of its own; the answer, parsed.
-  Json Build(const std::string& candidate, const std::string& name) {
+  // Builds `candidate` of `task` (the RMSNorm task unless named) in a folder of its own; the
+  // answer, parsed.
+  Json Build(const std::string& candidate, const std::string& name,
+             const std::string& task = kTask) {
     const std::string dir = work_ + "/" + name;
     EXPECT_TRUE(MakeDirs(dir).ok());
     const auto r = RunCommand({kTool, "build", "--candidate", candidate, "--harness",
-                               kTask + "/harness.cu", "--include", kTask, "--out", dir + "/bench",
+                               task + "/harness.cu", "--include", task, "--out", dir + "/bench",
                                "--workdir", dir, "--nvcc", nvcc_, "--cache", cache_});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     auto answer = ParseJson(r.out);
@@ -79,6 +81,37 @@ TEST_F(KernelKitCliTest, TheSeedBuildsWithItsEvidenceAndASecondBuildComesFromThe
   EXPECT_EQ(again["metrics"]["compile_cache_hits"], 3);
   EXPECT_EQ(again["metrics"]["registers"], first["metrics"]["registers"]);
   EXPECT_EQ(access((work_ + "/again/bench").c_str(), X_OK), 0);
+}
+
+// The flagship task compiles where CI has no GPU: its seed, the kernel its run evolved, and a
+// setting of the seed's knobs that turns on every design it carries (each knob's choices must
+// compile, and the run only ever sets knobs).
+TEST_F(KernelKitCliTest, TheAttentionTaskBuildsItsSeedItsDesignsAndItsEvolvedKernel) {
+  const std::string task = std::string(KEVOLVE_SOURCE_DIR) + "/examples/attention_decode";
+  std::string designs = *ReadFile(task + "/initial_program.cu");
+  for (const auto& [knob, value] :
+       std::vector<std::pair<std::string, std::string>>{{"kUseTensorCores", "1"},
+                                                        {"kWarpOwnsSlices", "1"},
+                                                        {"kCombine", "2"},
+                                                        {"kL2Prefetch", "256"},
+                                                        {"kStages", "3"},
+                                                        {"kThreads", "256"}}) {
+    const std::string declaration = "constexpr int " + knob + " = ";
+    const size_t at = designs.find(declaration);
+    ASSERT_NE(at, std::string::npos) << knob;
+    const size_t value_at = at + declaration.size();
+    designs.replace(value_at, designs.find(';', value_at) - value_at, value);
+  }
+  for (const auto& [name, path] : std::vector<std::pair<std::string, std::string>>{
+           {"seed", task + "/initial_program.cu"},
+           {"evolved", task + "/evolved_h100.cu"},
+           {"designs", WriteCandidate("designs.cu", designs)}}) {
+    const Json answer = Build(path, "attention-" + name, task);
+    ASSERT_EQ(answer["valid"], true) << name << ": " << answer.dump();
+    EXPECT_EQ(answer["metrics"]["spill_bytes"], 0) << name;
+    const std::string ptxas = answer["artifacts"]["ptxas"];
+    EXPECT_NE(ptxas.find("DecodeSplitKernel<128>"), std::string::npos) << name << ": " << ptxas;
+  }
 }
 
 TEST_F(KernelKitCliTest, ACompileErrorIsAnInvalidResultNamingTheLine) {
