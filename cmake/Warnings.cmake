@@ -1,6 +1,8 @@
-# kevolve_module(NAME SOURCES... [DEPS ...]) defines the library kevolve_<NAME> with the
-# project's warnings, include root src/, and PRIVATE links to DEPS (other modules by short name or
-# imported targets). Headers are included as "module/file.h".
+# kevolve_module(NAME SOURCES... [DEPS ...] [PUBLIC_DEPS ...]) defines the library
+# kevolve_<NAME> with the project's warnings, its include folder (kevolve_include_folder) and
+# links to DEPS (PRIVATE) and PUBLIC_DEPS (PUBLIC): other modules by short name or imported
+# targets. Headers are included as "module/file.h"; a module sees its own headers, those of the
+# modules it links and those their headers need (PUBLIC_DEPS), and no others.
 function(kevolve_target_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wconversion
     -Wno-sign-conversion -Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual)
@@ -15,10 +17,22 @@ function(kevolve_target_warnings target)
   endif()
 endfunction()
 
+# kevolve_include_folder(MODULE OUT_VAR), called from the module's folder (src/MODULE), sets
+# OUT_VAR to its include folder: <build>/include/MODULE/, whose one entry, MODULE, is a link to
+# src/MODULE. As an include directory it makes "MODULE/file.h" resolve and nothing else of src/
+# (docs/architecture.md, "Include folders").
+function(kevolve_include_folder module out_var)
+  set(folder ${PROJECT_BINARY_DIR}/include/${module})
+  file(MAKE_DIRECTORY ${folder})
+  file(CREATE_LINK ${CMAKE_CURRENT_SOURCE_DIR} ${folder}/${module} SYMBOLIC)
+  set(${out_var} ${folder} PARENT_SCOPE)
+endfunction()
+
 function(kevolve_module name)
   cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;PUBLIC_DEPS" ${ARGN})
   add_library(kevolve_${name} STATIC ${ARG_SOURCES})
-  target_include_directories(kevolve_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  kevolve_include_folder(${name} include_folder)
+  target_include_directories(kevolve_${name} PUBLIC ${include_folder})
   kevolve_target_warnings(kevolve_${name})
   foreach(dep IN LISTS ARG_DEPS)
     if(dep IN_LIST KEVOLVE_MODULES)

@@ -48,7 +48,7 @@ Result<VetVerdict> VetCandidate(Workbench& wb, GemmOperation& op, const VetOptio
 
 // Raw samples of two launches timed alternately (candidate, baseline, candidate, ...), each run
 // after an L2 flush, so that drifting clocks and temperature affect both alike: the input of a
-// noise-aware comparison (eval/timing_stats.h, CompareRuns).
+// noise-aware comparison (core/timing_stats.h, CompareRuns).
 struct InterleavedTimes {
   std::vector<double> candidate_us;
   std::vector<double> baseline_us;

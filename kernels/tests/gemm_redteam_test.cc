@@ -15,7 +15,7 @@
 #include "bench/gemm_harness.h"
 #include "bench/gemm_reference.h"
 #include "common/cuda_check.h"
-#include "eval/timing_stats.h"
+#include "core/timing_stats.h"
 #include "gemm/gemm_operation.h"
 #include "tests/redteam_kernels.h"
 
@@ -314,13 +314,13 @@ TEST_F(GemmRedTeamTest, InterleavedTimingTellsNoiseFromImprovement) {
   };
   Result<InterleavedTimes> same = TimeInterleaved(*wb_, once, once, 30);
   ASSERT_TRUE(same.ok()) << same.status().ToString();
-  const eval::Comparison tie =
-      eval::CompareRuns(same->candidate_us, same->baseline_us, eval::Direction::kLowerIsBetter);
+  const Comparison tie =
+      CompareRuns(same->candidate_us, same->baseline_us, Direction::kLowerIsBetter);
   EXPECT_FALSE(tie.better) << tie.why;
   Result<InterleavedTimes> faster = TimeInterleaved(*wb_, once, twice, 30);
   ASSERT_TRUE(faster.ok()) << faster.status().ToString();
-  const eval::Comparison win =
-      eval::CompareRuns(faster->candidate_us, faster->baseline_us, eval::Direction::kLowerIsBetter);
+  const Comparison win =
+      CompareRuns(faster->candidate_us, faster->baseline_us, Direction::kLowerIsBetter);
   EXPECT_TRUE(win.better) << win.why;
   EXPECT_GT(win.improvement, 0.3) << win.why;
 }

@@ -100,7 +100,7 @@ struct LimitsConfig {
 // How many times an evaluator that measures its score repeatedly should do so. It sees the
 // current count as {repeats} and KEVOLVE_REPEATS; after each result that carries
 // score_samples the engine doubles it while their relative spread is above target_spread
-// (eval::NextRunCount), up to max. docs/protocol.md, "Repeated measurements".
+// (NextRunCount), up to max. docs/protocol.md, "Repeated measurements".
 struct RepeatsConfig {
   int initial = 0;              // the count of a run's first evaluations (>= 3); 0 = off
   int max = 40;                 // the count never grows past this (>= initial, <= 10000)

@@ -1,5 +1,5 @@
 // The quantile of measured samples, one definition for every summary of them (the engine's
-// noise-aware comparison, eval/timing_stats; the GEMM harness's timing rows, bench/bench_io).
+// noise-aware comparison, core/timing_stats; the GEMM harness's timing rows, bench/bench_io).
 // Header-only: the kernels' own build, which compiles a few core files by path, needs no new one.
 #pragma once
 

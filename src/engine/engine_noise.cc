@@ -6,11 +6,11 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "core/timing_stats.h"
 #include "db/population.h"
 #include "engine/engine.h"
 #include "engine/noise.h"
 #include "eval/protocol.h"
-#include "eval/timing_stats.h"
 #include "store/store.h"
 
 namespace kevolve::engine {
@@ -26,7 +26,7 @@ Promotion NoiseAwarePromotion(const Program& challenger, const Program& incumben
                        ": too few runs to tell"};
   }
   if (candidate.size() < 3 || held.size() < 3) return {};
-  const eval::Comparison c = eval::CompareRuns(candidate, held, eval::Direction::kHigherIsBetter);
+  const Comparison c = CompareRuns(candidate, held, Direction::kHigherIsBetter);
   return {c.better, c.why};
 }
 
@@ -38,7 +38,7 @@ void ShiftScoreSamples(EvalResult& result, double offset) {
   result.artifacts[eval::kScoreSamplesKey] = DumpJson(shifted);
 }
 
-// The count only grows (eval::NextRunCount doubles it while the spread is above the target),
+// The count only grows (NextRunCount doubles it while the spread is above the target),
 // never past evaluator.repeats.max. It is judged on the count the evaluation ran with, so that
 // with several workers one wide result doubles the count once, not once per result in flight.
 void Engine::AdaptRepeats(const EvalResult& result, int ran_with) {
@@ -47,9 +47,9 @@ void Engine::AdaptRepeats(const EvalResult& result, int ran_with) {
   if (samples.empty()) return;
   const RepeatsConfig& config = config_.evaluator.repeats;
   const int next =
-      std::max(repeats_, eval::NextRunCount(samples, ran_with, config.target_spread, config.max));
+      std::max(repeats_, NextRunCount(samples, ran_with, config.target_spread, config.max));
   if (next == repeats_) return;
-  const double spread = eval::Summarize(samples).RelativeSpread();
+  const double spread = Summarize(samples).RelativeSpread();
   events_->Emit(
       "repeats",
       {{"from", repeats_}, {"to", next}, {"samples", samples.size()}, {"relative_spread", spread}});

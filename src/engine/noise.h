@@ -9,7 +9,7 @@ namespace kevolve::engine {
 
 // When both programs carry at least 3 score samples (eval::ScoreSamples), `challenger` may take
 // the place of `incumbent` (the run's best, a cell's elite) only when
-// eval::CompareRuns(challenger, incumbent, kHigherIsBetter) says it is better beyond the noise;
+// CompareRuns(challenger, incumbent, kHigherIsBetter) says it is better beyond the noise;
 // `why` is that comparison's line. With fewer samples on either side it may, and `why` is empty:
 // ranking by combined_score decides, as for any program without samples.
 Promotion NoiseAwarePromotion(const Program& challenger, const Program& incumbent);

@@ -1,12 +1,12 @@
 // Noise-aware selection: a candidate is better only when its improvement is beyond the noise
 // and consistent across runs; the repeat count grows while the runs disagree.
-#include "eval/timing_stats.h"
+#include "core/timing_stats.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-namespace kevolve::eval {
+namespace kevolve {
 namespace {
 
 std::vector<double> Noisy(double center, double relative_noise, int runs, uint32_t seed) {
@@ -82,4 +82,4 @@ TEST(TimingStatsTest, TheRepeatCountGrowsWhileTheRunsDisagree) {
 }
 
 }  // namespace
-}  // namespace kevolve::eval
+}  // namespace kevolve

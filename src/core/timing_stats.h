@@ -3,14 +3,14 @@
 // and the number of repeats grows until the noise is small enough to tell.
 //
 // Pure functions over values, no dependencies beyond the standard library and the header-only
-// core/quantile.h (the CUDA harness in
-// kernels/bench uses them too). Thread-safe. Never throw; empty inputs give "cannot tell".
+// core/quantile.h: part of kevolve_core_base, so the kernels' own build (the GPU red team's
+// interleaved timings) links them too. Thread-safe. Never throw; empty inputs give "cannot tell".
 #pragma once
 
 #include <string>
 #include <vector>
 
-namespace kevolve::eval {
+namespace kevolve {
 
 // A summary of repeated measurements of one quantity.
 struct Spread {
@@ -50,4 +50,4 @@ Comparison CompareRuns(const std::vector<double>& candidate, const std::vector<d
 int NextRunCount(const std::vector<double>& samples, int runs, double target_relative_spread,
                  int max_runs);
 
-}  // namespace kevolve::eval
+}  // namespace kevolve

@@ -1,4 +1,4 @@
-#include "eval/timing_stats.h"
+#include "core/timing_stats.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "core/quantile.h"
 
-namespace kevolve::eval {
+namespace kevolve {
 namespace {
 
 // One-sided p-value that `better` tends to lie below `worse` (Mann-Whitney U, normal
@@ -100,4 +100,4 @@ int NextRunCount(const std::vector<double>& samples, int runs, double target_rel
   return std::min(runs, std::max(max_runs, 3));
 }
 
-}  // namespace kevolve::eval
+}  // namespace kevolve
