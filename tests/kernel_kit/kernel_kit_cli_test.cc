@@ -10,6 +10,7 @@
 
 #include "core/files.h"
 #include "core/json.h"
+#include "kernel_kit/attention_cheats.h"
 #include "testing/command.h"
 
 namespace kevolve {
@@ -111,6 +112,20 @@ TEST_F(KernelKitCliTest, TheAttentionTaskBuildsItsSeedItsDesignsAndItsEvolvedKer
     EXPECT_EQ(answer["metrics"]["spill_bytes"], 0) << name;
     const std::string ptxas = answer["artifacts"]["ptxas"];
     EXPECT_NE(ptxas.find("DecodeSplitKernel<128>"), std::string::npos) << name << ": " << ptxas;
+  }
+}
+
+// The attention task's wrong candidates (attention_cheats.h) apply to the seed as it is and
+// compile: on a GPU they must be rejected by the checks, not by the compiler.
+TEST_F(KernelKitCliTest, TheAttentionCheatsApplyToTheSeedAndCompile) {
+  const std::string task = std::string(KEVOLVE_SOURCE_DIR) + "/examples/attention_decode";
+  const std::string seed = *ReadFile(task + "/initial_program.cu");
+  for (const testing::AttentionCheat& cheat : testing::kAttentionCheats) {
+    const std::string code = testing::ApplyCheat(seed, cheat);
+    ASSERT_FALSE(code.empty()) << cheat.name << ": its line is not in the seed exactly once";
+    const Json answer =
+        Build(WriteCandidate(std::string(cheat.name) + ".cu", code), cheat.name, task);
+    EXPECT_EQ(answer["valid"], true) << cheat.name << ": " << answer.dump();
   }
 }
 

@@ -1,13 +1,17 @@
 // The kernel kit on a GPU, through kevolve itself: `kevolve eval` of the RMSNorm task (the
 // sandbox, the two stages, one GPU held by the timing stage) on the seed, on the red team of
 // cheating candidates (redteam/, one cheat each, every one otherwise the seed), and on a
-// candidate that hangs the GPU followed by a correct one. Skipped where CUDA sees no GPU.
+// candidate that hangs the GPU followed by a correct one; the GEMM task's red team; and the
+// decode-attention task's seed, evolved kernel and wrong candidates (attention_cheats.h).
+// Skipped where CUDA sees no GPU.
 #include <gtest/gtest.h>
 
 #include <string>
 
+#include "core/files.h"
 #include "core/json.h"
 #include "eval/cuda_probe.h"
+#include "kernel_kit/attention_cheats.h"
 #include "testing/command.h"
 
 namespace kevolve {
@@ -22,6 +26,7 @@ const std::string kRedTeam = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_ki
 // family's own harness), as candidates of a kit task whose harness links cuBLAS.
 const std::string kGemmTask = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/gemm_task";
 const std::string kGemmRedTeam = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/redteam_gemm/";
+const std::string kAttentionTask = std::string(KEVOLVE_SOURCE_DIR) + "/examples/attention_decode";
 
 class KernelKitGpuTest : public ::testing::Test {
  protected:
@@ -134,6 +139,57 @@ INSTANTIATE_TEST_SUITE_P(
         Cheat{"fp16_accumulation.cu", "shape tuned_1024x1024x4096: c: "},
         Cheat{"fp8_inputs.cu", "shape tuned_1024x1024x4096: c: "}),
     CheatName);
+
+// The decode-attention task: its seed passes the gate on every shape and matches itself; the
+// kernel its run evolved passes and is faster; each wrong candidate of attention_cheats.h is
+// rejected, naming the shape.
+TEST_F(KernelKitGpuTest, TheAttentionSeedAndItsEvolvedKernelPassTheGate) {
+  const Json seed = Eval(kAttentionTask + "/initial_program.cu", kAttentionTask);
+  ASSERT_EQ(seed["valid"], true) << seed.dump(2);
+  EXPECT_GT(seed["combined_score"].get<double>(), 0.9);
+  EXPECT_LT(seed["combined_score"].get<double>(), 1.1);
+  const Json evolved = Eval(kAttentionTask + "/evolved_h100.cu", kAttentionTask);
+  ASSERT_EQ(evolved["valid"], true) << evolved.dump(2);
+  EXPECT_GT(evolved["combined_score"].get<double>(), 2.0) << evolved["artifacts"]["shapes"];
+  EXPECT_GT(evolved["hidden_metrics"]["heldout_min_speedup"].get<double>(), 1.0);
+  std::printf("attention seed: %s\nattention evolved: %s\n",
+              seed["artifacts"]["shapes"].dump().c_str(),
+              evolved["artifacts"]["shapes"].dump().c_str());
+}
+
+class KernelKitAttentionCheatTest
+    : public KernelKitGpuTest,
+      public ::testing::WithParamInterface<testing::AttentionCheat> {};
+
+TEST_P(KernelKitAttentionCheatTest, IsRejectedNamingTheShape) {
+  const testing::AttentionCheat& cheat = GetParam();
+  const std::string code =
+      testing::ApplyCheat(*ReadFile(kAttentionTask + "/initial_program.cu"), cheat);
+  ASSERT_FALSE(code.empty()) << cheat.name << ": its line is not in the seed exactly once";
+  const std::string dir = *MakeTempDir(::testing::TempDir(), "attention-cheat-");
+  const std::string path = dir + "/" + cheat.name + ".cu";
+  ASSERT_TRUE(WriteFileAtomic(path, code).ok());
+  const Json r = Eval(path, kAttentionTask);
+  (void)RemoveTree(dir);
+  ExpectRejected(r, Cheat{cheat.name, cheat.reason});
+  const std::string reason = r["reason"];
+  if (std::string(cheat.name) == "drops_the_tail") {
+    // The first shape to fail has an S that is not a multiple of the tile.
+    const size_t end = reason.find(": ");
+    ASSERT_NE(end, std::string::npos) << reason;
+    const std::string shape = reason.substr(0, end);
+    EXPECT_TRUE(shape.find("_s4097") != std::string::npos ||
+                shape.find("_s1000") != std::string::npos ||
+                shape.find("_s50001") != std::string::npos)
+        << reason;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AttentionCheats, KernelKitAttentionCheatTest,
+                         ::testing::ValuesIn(testing::kAttentionCheats),
+                         [](const ::testing::TestParamInfo<testing::AttentionCheat>& param) {
+                           return std::string(param.param.name);
+                         });
 
 TEST_F(KernelKitGpuTest, AForgedLinePrintedByTheCandidateIsNotTheAnswer) {
   const Json r = Eval(kRedTeam + "prints_a_forged_answer.cu");

@@ -1,0 +1,52 @@
+// Wrong candidates of the decode-attention task (examples/attention_decode), each its seed with
+// one line changed: the kind of kernel the task's README says the gate rejects, naming the shape.
+// kernel_kit_cli_test compiles every one (so a rejection on the GPU is the kit's doing, not the
+// compiler's); kernel_kit_gpu_test evaluates them through `kevolve eval`.
+#pragma once
+
+#include <string>
+
+namespace kevolve::testing {
+
+struct AttentionCheat {
+  const char* name;
+  const char* find;     // a line of the seed, present exactly once
+  const char* replace;  // what takes its place
+  const char* reason;   // a part of the rejection's reason
+};
+
+inline constexpr AttentionCheat kAttentionCheats[] = {
+    // A split's last, partial tile is skipped: right when S is a multiple of the tile (64 keys),
+    // wrong on S = 4097, 1000 and 50001.
+    {"drops_the_tail",
+     "const int tiles = (key_end - key_begin + kKeysPerTile - 1) / kKeysPerTile;  // >= 1",
+     "const int tiles = max(1, (key_end - key_begin) / kKeysPerTile);  // the tail is dropped",
+     ": o: "},
+    // The last split runs to its planned end, past S: keys of the next head's cache (or past
+    // the tensor) are scored and weighed. The first shape checked (S = 4097) has such a split.
+    {"reads_past_the_cache", "const int key_end = min(a.seq_len, key_begin + plan.keys_per_split);",
+     "const int key_end = key_begin + plan.keys_per_split;  // past S in the last split",
+     "shape llama3_8b_b1_s4097: "},
+    // Tuned for the train models, which all have 8 KV heads: refuses the held-out Qwen2.5 shapes
+    // (4 and 2 KV heads), the first of which is the sixth shape checked.
+    {"only_eight_kv_heads", "  if (a.q == nullptr || a.k == nullptr",
+     "  if (a.kv_heads != 8) return cudaErrorInvalidValue;  // the train models' KV heads\n"
+     "  if (a.q == nullptr || a.k == nullptr",
+     "shape qwen25_7b_b4_s1000 (held out): the launch returned "},
+    // P x V summed in bf16: 8 bits of mantissa lose the small weights of a long context.
+    {"bf16_accumulator",
+     "for (int e = 0; e < kVecElems; ++e) acc[h][e] = fmaf(p, v[e], acc[h][e]);",
+     "for (int e = 0; e < kVecElems; ++e) "
+     "acc[h][e] = __bfloat162float(__float2bfloat16(fmaf(p, v[e], acc[h][e])));",
+     ": o: "},
+};
+
+// The seed with `cheat` applied; "" when its line is not in the seed exactly once.
+inline std::string ApplyCheat(const std::string& seed, const AttentionCheat& cheat) {
+  const std::string find = cheat.find;
+  const size_t at = seed.find(find);
+  if (at == std::string::npos || seed.find(find, at + 1) != std::string::npos) return "";
+  return seed.substr(0, at) + cheat.replace + seed.substr(at + find.size());
+}
+
+}  // namespace kevolve::testing
