@@ -116,31 +116,61 @@ std::string FormatPerfRow(const PerfRow& row) {
   return out;
 }
 
-Result<std::vector<PerfRow>> ParsePerfTable(std::string_view csv) {
-  std::vector<PerfRow> rows;
-  const std::vector<std::string> lines = SplitLines(csv);
-  if (lines.empty() || Trim(lines[0]) != kPerfTableHeader) {
+Status ForEachPerfRow(std::string_view csv, const std::function<Status(const PerfRowView&)>& row) {
+  size_t line_no = 0, start = 0;
+  bool header_seen = false;
+  while (start < csv.size()) {
+    const size_t newline = csv.find('\n', start);
+    const std::string_view line =
+        csv.substr(start, newline == std::string_view::npos ? csv.npos : newline - start);
+    start = newline == std::string_view::npos ? csv.size() : newline + 1;
+    ++line_no;
+    if (!header_seen) {
+      if (Trim(line) != kPerfTableHeader) break;
+      header_seen = true;
+      continue;
+    }
+    if (Trim(line).empty()) continue;
+    std::string_view f[9];
+    size_t fields = 0, pos = 0;
+    for (;;) {  // counts every field, keeps the first nine
+      const size_t comma = line.find(',', pos);
+      if (fields < 9) {
+        f[fields] = Trim(line.substr(pos, comma == std::string_view::npos ? line.npos : comma - pos));
+      }
+      ++fields;
+      if (comma == std::string_view::npos) break;
+      pos = comma + 1;
+    }
+    if (fields != 9) {
+      return Status::InvalidArgument("line " + std::to_string(line_no) + ": expected 9 fields");
+    }
+    PerfRowView r;
+    KEVOLVE_ASSIGN_OR_RETURN(r.m, ParseInt(f[0], "m", line_no));
+    KEVOLVE_ASSIGN_OR_RETURN(r.n, ParseInt(f[1], "n", line_no));
+    KEVOLVE_ASSIGN_OR_RETURN(r.k, ParseInt(f[2], "k", line_no));
+    r.dtype = f[3];
+    r.config = f[4];
+    KEVOLVE_ASSIGN_OR_RETURN(r.median_us, ParseDouble(f[5], line_no));
+    KEVOLVE_ASSIGN_OR_RETURN(r.p10_us, ParseDouble(f[6], line_no));
+    KEVOLVE_ASSIGN_OR_RETURN(r.p90_us, ParseDouble(f[7], line_no));
+    r.status = f[8];
+    KEVOLVE_RETURN_IF_ERROR(row(r));
+  }
+  if (!header_seen) {
     return Status::InvalidArgument("performance table must start with '" +
                                    std::string(kPerfTableHeader) + "'");
   }
-  for (size_t i = 1; i < lines.size(); ++i) {
-    if (Trim(lines[i]).empty()) continue;
-    const std::vector<std::string> f = SplitCsv(lines[i]);
-    if (f.size() != 9) {
-      return Status::InvalidArgument("line " + std::to_string(i + 1) + ": expected 9 fields");
-    }
-    PerfRow r;
-    KEVOLVE_ASSIGN_OR_RETURN(r.m, ParseInt(f[0], "m", i + 1));
-    KEVOLVE_ASSIGN_OR_RETURN(r.n, ParseInt(f[1], "n", i + 1));
-    KEVOLVE_ASSIGN_OR_RETURN(r.k, ParseInt(f[2], "k", i + 1));
-    r.dtype = f[3];
-    r.config = f[4];
-    KEVOLVE_ASSIGN_OR_RETURN(r.median_us, ParseDouble(f[5], i + 1));
-    KEVOLVE_ASSIGN_OR_RETURN(r.p10_us, ParseDouble(f[6], i + 1));
-    KEVOLVE_ASSIGN_OR_RETURN(r.p90_us, ParseDouble(f[7], i + 1));
-    r.status = f[8];
-    rows.push_back(std::move(r));
-  }
+  return Status::Ok();
+}
+
+Result<std::vector<PerfRow>> ParsePerfTable(std::string_view csv) {
+  std::vector<PerfRow> rows;
+  KEVOLVE_RETURN_IF_ERROR(ForEachPerfRow(csv, [&](const PerfRowView& v) {
+    rows.push_back(PerfRow{v.m, v.n, v.k, std::string(v.dtype), std::string(v.config), v.median_us,
+                           v.p10_us, v.p90_us, std::string(v.status)});
+    return Status::Ok();
+  }));
   return rows;
 }
 

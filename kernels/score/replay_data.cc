@@ -67,8 +67,6 @@ std::map<std::string, std::string> ParseChoices(std::string_view text) {
 
 Result<ReplayData> ReplayData::Load(std::string_view table_csv, std::string_view split_csv,
                                     std::string_view baseline_csv) {
-  auto rows = bench::ParsePerfTable(table_csv);
-  if (!rows.ok()) return Status::InvalidArgument("performance table: " + rows.status().message());
   KEVOLVE_ASSIGN_OR_RETURN(std::vector<ScoredShape> split, ParseSplit(split_csv));
   std::map<std::string, size_t> split_index;
   for (size_t i = 0; i < split.size(); ++i) split_index[split[i].key] = i;
@@ -80,27 +78,31 @@ Result<ReplayData> ReplayData::Load(std::string_view table_csv, std::string_view
   };
   std::vector<std::map<int, Cell>> cells(split.size());
   std::vector<bool> has_oracle(split.size(), false);
-  for (const bench::PerfRow& row : *rows) {
+  // Rows are read as views of the table's text, never copied whole (bench::ForEachPerfRow).
+  const Status walked = bench::ForEachPerfRow(table_csv, [&](const bench::PerfRowView& row) {
     const auto at = split_index.find(ShapeKey(row.m, row.n, row.k));
     if (row.config == "cublas") {
       if (at != split_index.end() && row.status == "ok") split[at->second].cublas_us = row.median_us;
-      continue;
+      return Status::Ok();
     }
-    auto [it, added] = d.config_index_.emplace(row.config, static_cast<int>(d.configs_.size()));
-    if (added) d.configs_.push_back(row.config);
-    if (at == split_index.end()) continue;
+    auto [it, added] =
+        d.config_index_.emplace(std::string(row.config), static_cast<int>(d.configs_.size()));
+    if (added) d.configs_.push_back(it->first);
+    if (at == split_index.end()) return Status::Ok();
     ScoredShape& shape = split[at->second];
     Cell& cell = cells[at->second][it->second];
-    if (row.status != "ok") cell.refusal = row.status;
+    if (row.status != "ok") cell.refusal = std::string(row.status);
     if (row.status == "ok" && row.median_us > 0) {
       cell.time_us = row.median_us;
       if (!has_oracle[at->second] || row.median_us < shape.oracle_us) {
         shape.oracle_us = row.median_us;
-        shape.oracle_config = row.config;
+        shape.oracle_config = it->first;
         has_oracle[at->second] = true;
       }
     }
-  }
+    return Status::Ok();
+  });
+  if (!walked.ok()) return Status::InvalidArgument("performance table: " + walked.message());
   const std::map<std::string, std::string> baseline = ParseChoices(baseline_csv);
   for (size_t i = 0; i < split.size(); ++i) {
     if (!has_oracle[i]) continue;  // a shape the table does not cover is not scored

@@ -11,16 +11,28 @@
 namespace kevolve {
 namespace fs = std::filesystem;
 
+// A regular file is read into a string of its size, so a large one is copied once; what else
+// there is (a pipe, /proc, a file that grew) is read to its end.
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     if (!fs::exists(path)) return Status::NotFound("file '" + path + "' does not exist");
     return Status::Unavailable("cannot open '" + path + "': " + std::strerror(errno));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  std::string text;
+  std::error_code ec;
+  if (const auto size = fs::file_size(path, ec); !ec && size > 0) {
+    text.resize(static_cast<size_t>(size));
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<size_t>(in.gcount()));
+  }
+  if (in && in.peek() != std::ifstream::traits_type::eof()) {
+    std::ostringstream rest;
+    rest << in.rdbuf();
+    text += rest.str();
+  }
   if (in.bad()) return Status::Internal("error reading '" + path + "'");
-  return ss.str();
+  return text;
 }
 
 Status WriteFileAtomic(const std::string& path, const std::string& content) {
