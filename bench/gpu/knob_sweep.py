@@ -10,13 +10,17 @@ compiled at once by kevolve-kernel (no GPU), then each bench runs alone on the G
 the seed as in an evaluation. Prints one row per variant (score, train and held-out speedup,
 fraction of the speed of light, registers, spills, and the bench's wall time split into setup,
 checks and timing) and writes every answer to OUT/NAME.json and
-all of them, by name, to OUT/sweep.json (one file to carry back from a machine).
+all of them, by name, to OUT/sweep.json (one file to carry back from a machine). With --anchors
+(a task's anchors file, as examples/attention_decode/anchors.py --json writes it: shapes with
+their best_us), also the geomean speedup over those anchors on train and held-out shapes.
 
     bench/gpu/knob_sweep.py TASK_DIR VARIANTS [--build build/release] [--out DIR] [--jobs N]
+                            [--repeats N] [--anchors FILE]
 """
 import argparse
 import concurrent.futures
 import json
+import math
 import os
 import re
 import subprocess
@@ -35,6 +39,32 @@ def read_variants(path):
             else:
                 variants.append((line[0], dict(kv.split("=", 1) for kv in line[1:])))
     return variants
+
+
+def kit_shape_rows(answer):
+    """Per shape of a kernel-kit answer's table: name, held out, candidate and baseline medians
+    in microseconds."""
+    rows = []
+    for line in answer.get("artifacts", {}).get("shapes", "").splitlines()[1:]:
+        fields = [f.strip() for f in line.split("|")]
+        rows.append({"shape": fields[0].replace(" (held out)", ""),
+                     "held_out": fields[0].endswith("(held out)"),
+                     "best_us": float(re.match(r"[\d.]+", fields[1]).group()),
+                     "seed_us": float(fields[2])})
+    return rows
+
+
+def geomean(values):
+    values = [v for v in values if v and v > 0]
+    return math.exp(sum(map(math.log, values)) / len(values)) if values else None
+
+
+def speedup_over_anchors(answer, best_us_by_shape):
+    """Geomean of anchor time over the candidate's, on (train, held-out) shapes."""
+    rows = kit_shape_rows(answer)
+    ratio = lambda held: geomean([best_us_by_shape[r["shape"]] / r["best_us"] for r in rows
+                                  if r["held_out"] == held and r["shape"] in best_us_by_shape])
+    return ratio(False), ratio(True)
 
 
 def write_variant(seed_text, knobs, path):
@@ -57,7 +87,12 @@ def main():
     p.add_argument("--out", default=None)
     p.add_argument("--jobs", type=int, default=os.cpu_count())
     p.add_argument("--repeats", default="5")
+    p.add_argument("--anchors", default=None)
     args = p.parse_args()
+    anchors = {}
+    if args.anchors:
+        anchors = {s["shape"]: s["best_us"] for s in json.load(open(args.anchors))["shapes"]
+                   if s.get("best_us")}
     task = os.path.abspath(args.task)
     tool = os.path.abspath(os.path.join(args.build, "src/app/kevolve-tools/kevolve-kernel"))
     out = os.path.abspath(args.out or tempfile.mkdtemp(prefix="sweep-"))
@@ -83,7 +118,7 @@ def main():
     answers = {}
     print(f"{'variant':24} {'score':>7} {'train':>7} {'heldout':>7} {'ho_min':>7} {'sol':>6} "
           f"{'ho_sol':>6} {'regs':>5} {'spill':>6} {'wall_s':>6} {'setup':>5} {'check':>5} "
-          f"{'timing':>6}")
+          f"{'timing':>6}" + (f" {'vs_anchor':>9} {'ho_vs_anchor':>12}" if anchors else ""))
     for name, knobs in variants:
         b = builds[name]
         regs = b.get("metrics", {}).get("registers", "?")
@@ -117,7 +152,9 @@ def main():
               f"{h.get('heldout_speedup', 0):7.3f} {h.get('heldout_min_speedup', 0):7.3f} "
               f"{m.get('sol_fraction', 0):6.3f} {h.get('heldout_sol_fraction', 0):6.3f} "
               f"{regs:>5} {spill:>6} {wall:6.2f} {m.get('setup_seconds', 0):5.2f} "
-              f"{m.get('check_seconds', 0):5.2f} {m.get('timing_seconds', 0):6.2f}", flush=True)
+              f"{m.get('check_seconds', 0):5.2f} {m.get('timing_seconds', 0):6.2f}" +
+              (" {:9.3f} {:12.3f}".format(*speedup_over_anchors(a, anchors)) if anchors else ""),
+              flush=True)
     print(f"# answers in {out}")
 
 
