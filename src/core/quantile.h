@@ -1,6 +1,6 @@
 // The quantile of measured samples, one definition for every summary of them (the engine's
 // noise-aware comparison, core/timing_stats; the GEMM harness's timing rows, bench/bench_io).
-// Header-only: the kernels' own build, which compiles a few core files by path, needs no new one.
+// Header-only.
 #pragma once
 
 #include <algorithm>

@@ -20,6 +20,7 @@ using testing::RunCommand;
 
 const std::string kTask = std::string(KEVOLVE_SOURCE_DIR) + "/examples/rmsnorm";
 const std::string kTool = std::string(KEVOLVE_BINARY_DIR) + "/src/app/kevolve-tools/kevolve-kernel";
+const std::string kAttentionTask = std::string(KEVOLVE_SOURCE_DIR) + "/examples/attention_decode";
 
 std::string FindNvcc() {
   for (const char* path : {"/usr/local/cuda/bin/nvcc", "/usr/bin/nvcc"}) {
@@ -88,7 +89,7 @@ TEST_F(KernelKitCliTest, TheSeedBuildsWithItsEvidenceAndASecondBuildComesFromThe
 // setting of the seed's knobs that turns on every design it carries (each knob's choices must
 // compile, and the run only ever sets knobs).
 TEST_F(KernelKitCliTest, TheAttentionTaskBuildsItsSeedItsDesignsAndItsEvolvedKernel) {
-  const std::string task = std::string(KEVOLVE_SOURCE_DIR) + "/examples/attention_decode";
+  const std::string& task = kAttentionTask;
   std::string designs = *ReadFile(task + "/initial_program.cu");
   for (const auto& [knob, value] :
        std::vector<std::pair<std::string, std::string>>{{"kUseTensorCores", "1"},
@@ -118,7 +119,7 @@ TEST_F(KernelKitCliTest, TheAttentionTaskBuildsItsSeedItsDesignsAndItsEvolvedKer
 // The attention task's wrong candidates (attention_cheats.h) apply to the seed as it is and
 // compile: on a GPU they must be rejected by the checks, not by the compiler.
 TEST_F(KernelKitCliTest, TheAttentionCheatsApplyToTheSeedAndCompile) {
-  const std::string task = std::string(KEVOLVE_SOURCE_DIR) + "/examples/attention_decode";
+  const std::string& task = kAttentionTask;
   const std::string seed = *ReadFile(task + "/initial_program.cu");
   for (const testing::AttentionCheat& cheat : testing::kAttentionCheats) {
     const std::string code = testing::ApplyCheat(seed, cheat);
