@@ -53,6 +53,8 @@ Json ResultToWire(const EvalResult& r) {
   j["device"] = r.device;
   j["device_wait_ms"] = r.device_wait_ms;
   j["device_held_ms"] = r.device_held_ms;
+  j["device_held_from"] = r.device_held_from_unix_ms;
+  j["device_held_until"] = r.device_held_until_unix_ms;
   return j;
 }
 
@@ -83,6 +85,8 @@ Result<EvalResult> ResultFromWire(const Json& j) {
   r.device = j.value("device", std::string());
   r.device_wait_ms = j.value("device_wait_ms", int64_t{0});
   r.device_held_ms = j.value("device_held_ms", int64_t{0});
+  r.device_held_from_unix_ms = j.value("device_held_from", int64_t{0});
+  r.device_held_until_unix_ms = j.value("device_held_until", int64_t{0});
   return r;
 }
 

@@ -36,12 +36,16 @@ struct EvalResult {
   std::string reason;      // one line a person can act on when not valid
   int stages_run = 0;      // cascade stages that ran
   int64_t duration_ms = 0; // wall time of the evaluation, all stages
-  // The device an exclusive stage held (evaluator.stages[].device), and how long the stages
-  // waited for and held devices. Facts of the run, not of the program: in the `evaluated`
-  // event, not in run.db.
+  // The device an exclusive stage held (evaluator.stages[].device), how long the stages waited
+  // for and held devices, and when (Unix ms, both ends read from the one clock) the first hold
+  // began and the last ended: with one exclusive stage, the time the device was this
+  // evaluation's alone. Facts of the run, not of the program: in the `evaluated` event, not in
+  // run.db.
   std::string device;
   int64_t device_wait_ms = 0;
   int64_t device_held_ms = 0;
+  int64_t device_held_from_unix_ms = 0;
+  int64_t device_held_until_unix_ms = 0;
 };
 
 struct Program {

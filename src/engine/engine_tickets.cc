@@ -38,6 +38,8 @@ Json ResultJson(const Program& p) {
     json["device"] = p.result.device;
     json["device_wait_ms"] = p.result.device_wait_ms;
     json["device_held_ms"] = p.result.device_held_ms;
+    json["device_held_from"] = p.result.device_held_from_unix_ms;
+    json["device_held_until"] = p.result.device_held_until_unix_ms;
   }
   return json;
 }

@@ -519,12 +519,18 @@ EvalResult Evaluator::RunStage(int stage, const std::string& workdir, uint64_t s
     total->device_wait_ms += lease->waited_ms();
   }
   const int64_t start_ms = RealClock().NowMs();
+  if (lease && total->device_held_from_unix_ms == 0) {
+    total->device_held_from_unix_ms = RealClock().UnixMs();
+  }
   const SandboxSpec spec =
       StageSpec(stage, workdir, seed, slot, cancel, repeats, lease ? lease->device() : "");
   Result<ProcessOutcome> outcome = RunInSandbox(slot, spec);
   // RunSandboxed returns once the stage's whole process tree is gone: only then is the device
   // free for the next holder (the lease ends with this function).
-  if (lease) total->device_held_ms += RealClock().NowMs() - start_ms;
+  if (lease) {
+    total->device_held_ms += RealClock().NowMs() - start_ms;
+    total->device_held_until_unix_ms = RealClock().UnixMs();
+  }
   return outcome.ok() ? ResultFromOutcome(*outcome, OutcomeContext{spec.timeout_ms, spec.limits})
                       : SandboxFailure("the evaluator could not be started: " +
                                        outcome.status().message());

@@ -25,11 +25,15 @@ TEST(WireTest, AResultGoesThroughItsFileUnchanged) {
   r.device = "1";
   r.device_wait_ms = 5;
   r.device_held_ms = 700;
+  r.device_held_from_unix_ms = 1'796'489'507'361;
+  r.device_held_until_unix_ms = 1'796'489'508'061;
   auto back = ResultFromWire(ParseJson(DumpJson(ResultToWire(r))).value());
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(DumpJson(ResultToWire(*back)), DumpJson(ResultToWire(r)));
   EXPECT_EQ(back->device, "1");
   EXPECT_EQ(back->device_held_ms, 700);
+  EXPECT_EQ(back->device_held_from_unix_ms, 1'796'489'507'361);
+  EXPECT_EQ(back->device_held_until_unix_ms, 1'796'489'508'061);
 
   EvalResult bad;
   bad.failure = Failure::kTimeout;

@@ -116,6 +116,22 @@ TEST_F(DeviceSchedulingTest, ExclusiveStagesNeverShareAGpuAndEveryGpuServesAtOnc
     for (const Interval& c : compiles) compile_beside_a_hold |= Overlap(holds[a], c);
   }
   EXPECT_TRUE(two_gpus_at_once) << "the two GPUs never served timing stages at the same time";
+  // The results' own account of each hold (device_held_from and _until, what a run's
+  // events.jsonl carries) never has two holds of one GPU at once either.
+  for (const auto& [a, ra] : results) {
+    EXPECT_GT(ra.device_held_from_unix_ms, 0) << "ticket " << a;
+    EXPECT_GE(ra.device_held_until_unix_ms - ra.device_held_from_unix_ms, 250) << "ticket " << a;
+    for (const auto& [b, rb] : results) {
+      if (b <= a || ra.device != rb.device) continue;
+      const Interval ia{"hold", ra.device, ra.device_held_from_unix_ms,
+                        ra.device_held_until_unix_ms};
+      const Interval ib{"hold", rb.device, rb.device_held_from_unix_ms,
+                        rb.device_held_until_unix_ms};
+      EXPECT_FALSE(Overlap(ia, ib)) << "tickets " << a << " and " << b << " on GPU " << ra.device
+                                    << ": " << ia.start_ns << "-" << ia.end_ns << " and "
+                                    << ib.start_ns << "-" << ib.end_ns;
+    }
+  }
   EXPECT_TRUE(compile_beside_a_hold) << "no compile stage ran while a GPU was held";
   const std::vector<DeviceUse> use = pool->DeviceUsage();
   ASSERT_EQ(use.size(), 2u);
