@@ -18,6 +18,7 @@
 
 #include "attention_decode.h"
 #include "kevolve_kit.h"
+#include "planted_keys.h"
 
 namespace baseline {
 #include "initial_program.cu"
@@ -108,6 +109,21 @@ __global__ void __launch_bounds__(kRefWarps * 32)
   }
 }
 
+// Planted keys (README.md, "Inputs and tolerance"; planted_keys.h). Block (kv, b), one thread
+// per column d: one query head of the slice's group gets one key row set from its query, so that
+// the key holds all but about 1e-10 of that head's softmax weight. The other heads keep the
+// uniform scores.
+__global__ void PlantKeysKernel(const __nv_bfloat16* q, __nv_bfloat16* k, int q_heads,
+                                int kv_heads, int seq_len, int head_dim, uint64_t seed) {
+  const int kv = blockIdx.x, b = blockIdx.y, d = threadIdx.x;
+  const int slice = b * kv_heads + kv;
+  const PlantedKey planted = PlantedKeyOf(slice, kv, q_heads, kv_heads, seq_len, seed);
+  const float qd =
+      __bfloat162float(q[(static_cast<int64_t>(b) * q_heads + planted.head) * head_dim + d]);
+  k[(static_cast<int64_t>(slice) * seq_len + planted.key) * head_dim + d] =
+      __float2bfloat16(PlantedValue(qd));
+}
+
 // The scratch candidates get in AttentionArgs::workspace: allocated here, not by the kit, so the
 // kit's input checksums and output comparisons never see it. One buffer for the process, grown
 // to the largest shape's need (the first launch of a shape is a checked one, before any timing)
@@ -159,6 +175,22 @@ struct AttentionDecodeProblem : kevolve::kit::Problem {
         {"v", DType::kBF16, b * hkv * seq * d, false, -1.0, 1.0},
         {"o", DType::kBF16, b * hq * d, true},
     };
+  }
+
+  // Planted keys: in every (batch, KV head) slice one key dominates one head's softmax
+  // (PlantKeysKernel). The reference sees the inputs the candidate gets.
+  cudaError_t AdjustInputs(const Shape& s, const std::vector<Tensor>& t, uint64_t seed,
+                           cudaStream_t stream) const override {
+    const int b = static_cast<int>(s.Get("B")), hq = static_cast<int>(s.Get("Hq")),
+              hkv = static_cast<int>(s.Get("Hkv")), seq = static_cast<int>(s.Get("S")),
+              d = static_cast<int>(s.Get("D"));
+    if (d % 32 != 0 || d > kRefMaxD || hkv < 1 || hq % hkv != 0 || seq < 1 || b < 1) {
+      return cudaErrorInvalidValue;  // a shape line outside the contract
+    }
+    PlantKeysKernel<<<dim3(hkv, b), d, 0, stream>>>(t[0].As<const __nv_bfloat16>(),
+                                                    t[1].As<__nv_bfloat16>(), hq, hkv, seq, d,
+                                                    seed);
+    return cudaGetLastError();
   }
 
   // Q and K and V read once, O written once, in bf16.

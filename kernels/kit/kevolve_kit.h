@@ -89,6 +89,16 @@ class Problem {
   // any candidate launch; 0 (the default) means no compute bound.
   virtual double FlopRate(cudaStream_t /*stream*/) const { return 0; }
 
+  // Called after the kit fills a check's inputs with uniform random values and before its
+  // reference: a problem may give the inputs structure a uniform fill lacks (the decode-attention
+  // task makes chosen keys dominate their heads' softmax, so a kernel that skips any one key
+  // fails). `seed` differs for every check; the inputs of the last check are the timed ones.
+  // May use `stream` only. The default leaves the inputs as filled.
+  virtual cudaError_t AdjustInputs(const Shape& /*s*/, const std::vector<Tensor>& /*tensors*/,
+                                   uint64_t /*seed*/, cudaStream_t /*stream*/) const {
+    return cudaSuccess;
+  }
+
   // The trusted reference: for each output tensor in order, writes `count` fp32 values into
   // `reference[i]` (device memory the kit owns). May use `stream` only.
   virtual cudaError_t Reference(const Shape& s, const std::vector<Tensor>& tensors,

@@ -450,6 +450,8 @@ std::string CompareOutputs(const Problem& p, const TensorSet& t, const Reference
 std::string CheckOnce(const Problem& p, const Shape& s, TensorSet& t, uint64_t seed,
                       cudaStream_t stream, double* max_err) {
   t.Fill(seed, stream);
+  Must(p.AdjustInputs(s, t.tensors(), device::SplitMix64(seed ^ 0xA5A5A5A5u), stream),
+       "the problem's AdjustInputs");
   const ReferenceSet ref(p, s, t, stream);
   const std::vector<unsigned long long> before = InputChecksums(t, stream);
   t.Poison(stream);

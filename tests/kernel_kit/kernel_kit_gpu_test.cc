@@ -172,17 +172,6 @@ TEST_P(KernelKitAttentionCheatTest, IsRejectedNamingTheShape) {
   const Json r = Eval(path, kAttentionTask);
   (void)RemoveTree(dir);
   ExpectRejected(r, Cheat{cheat.name, cheat.reason});
-  const std::string reason = r["reason"];
-  if (std::string(cheat.name) == "drops_the_tail") {
-    // The first shape to fail has an S that is not a multiple of the tile.
-    const size_t end = reason.find(": ");
-    ASSERT_NE(end, std::string::npos) << reason;
-    const std::string shape = reason.substr(0, end);
-    EXPECT_TRUE(shape.find("_s4097") != std::string::npos ||
-                shape.find("_s1000") != std::string::npos ||
-                shape.find("_s50001") != std::string::npos)
-        << reason;
-  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AttentionCheats, KernelKitAttentionCheatTest,
