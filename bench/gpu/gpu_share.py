@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""How a kernel task's run used its GPUs, from the run folder alone (docs/benchmarks.md, "Two
+GPUs"). For a run of a kernel-kit task (examples/rmsnorm, examples/attention_decode):
+
+    bench/gpu/gpu_share.py RUN [--shape NAME] [--json FILE]
+
+Prints the evaluations, the run's wall time (the sum of its slices, from events.jsonl's
+run_start to its run_end or last event) and evaluations per minute; per GPU, the timing stages
+it served, the time it was held and its share of the wall time, and whether any two holds of it
+overlapped (from each program event's device_held_from and device_held_until: they must not);
+and the timing spread of one fixed kernel re-measured on each GPU during the run: the seed,
+which the kit times beside every candidate, on shape NAME (default: the table's first), its
+median time per evaluation from the answers' per-shape table in run.db.
+"""
+import argparse
+import json
+import os
+import sqlite3
+import statistics
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from knob_sweep import kit_shape_rows  # noqa: E402  (the kit's table, read one way)
+
+
+def fail(message):
+    sys.exit(f"gpu_share: {message}")
+
+
+def read_events(run):
+    path = os.path.join(run, "events.jsonl")
+    if not os.path.exists(path):
+        fail(f"{path} does not exist: is {run} a run folder?")
+    events = []
+    for n, line in enumerate(open(path), 1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            if n > 1:  # a slice killed mid-write leaves a torn last line; nothing else is torn
+                continue
+            fail(f"{path}:{n} is not JSON")
+    return events
+
+
+def wall_seconds(events):
+    """The slices' wall times summed: each run_start to the slice's run_end or last event."""
+    total, start, last = 0.0, None, None
+    for e in events:
+        if e.get("type") == "run_start":
+            if start is not None and last is not None:
+                total += last - start
+            start, last = e["t"], e["t"]
+        elif start is not None:
+            last = e["t"]
+    if start is not None and last is not None:
+        total += last - start
+    return total / 1000
+
+
+def quantile(values, q):
+    values = sorted(values)
+    pos = q * (len(values) - 1)
+    low = int(pos)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (pos - low)
+
+
+def overlaps(holds):
+    """Pairs of holds of one GPU that overlap: (id, id) for each."""
+    found = []
+    holds = sorted(holds, key=lambda h: h[1])
+    for (id_a, _, until_a), (id_b, from_b, _) in zip(holds, holds[1:]):
+        if from_b < until_a:
+            found.append((id_a, id_b))
+    return found
+
+
+def seed_times(run, ids, shape):
+    """The seed's median time (us) on `shape` in each answer of `ids`: {id: us}."""
+    db = sqlite3.connect(f"file:{os.path.join(run, 'run.db')}?mode=ro", uri=True)
+    times = {}
+    for pid, artifacts in db.execute("select id, artifacts_json from programs where valid = 1"):
+        if pid not in ids:
+            continue
+        rows = kit_shape_rows({"artifacts": json.loads(artifacts)})
+        if not rows:
+            continue
+        chosen = shape or rows[0]["shape"]
+        for r in rows:
+            if r["shape"] == chosen:
+                times[pid] = (chosen, r["seed_us"])
+    return times
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("run")
+    p.add_argument("--shape", help="the shape whose seed time is followed (default: the first)")
+    p.add_argument("--json", help="also write the figures to this file")
+    args = p.parse_args()
+    events = read_events(args.run)
+    programs = [e for e in events if e.get("type") == "program"]
+    wall = wall_seconds(events)
+    summary = {"evaluations": len(programs), "wall_seconds": round(wall, 1),
+               "evaluations_per_minute": round(60 * len(programs) / wall, 2) if wall else None,
+               "gpus": {}}
+    by_device = {}
+    for e in programs:
+        if e.get("device"):
+            by_device.setdefault(e["device"], []).append(e)
+    times = seed_times(args.run, {e["id"] for e in programs}, args.shape)
+    print(f"{summary['evaluations']} evaluations in {wall:.0f} s: "
+          f"{summary['evaluations_per_minute']} a minute")
+    print("gpu | timing stages | held s | share of wall | overlapping holds | "
+          "seed us on its shape: n, median, p10-p90, spread")
+    for device, es in sorted(by_device.items()):
+        held = sum(e.get("device_held_ms", 0) for e in es) / 1000
+        holds = [(e["id"], e["device_held_from"], e["device_held_until"]) for e in es
+                 if e.get("device_held_from") and e.get("device_held_until")]
+        pairs = overlaps(holds) if len(holds) == len(es) else None
+        seed = [times[e["id"]][1] for e in es if e["id"] in times]
+        row = {"timing_stages": len(es), "held_seconds": round(held, 1),
+               "held_share": round(held / wall, 3) if wall else None,
+               "overlapping_holds": None if pairs is None else len(pairs)}
+        text = "n/a"
+        if seed:
+            shape = next(times[e["id"]][0] for e in es if e["id"] in times)
+            med = statistics.median(seed)
+            p10, p90 = quantile(seed, 0.1), quantile(seed, 0.9)
+            row["seed"] = {"shape": shape, "n": len(seed), "median_us": round(med, 3),
+                           "p10_us": round(p10, 3), "p90_us": round(p90, 3),
+                           "spread": round((p90 - p10) / med, 4)}
+            text = f"{shape}: {len(seed)}, {med:.2f}, {p10:.2f}-{p90:.2f}, {(p90 - p10) / med:.1%}"
+        summary["gpus"][device] = row
+        overlap_text = "not recorded" if pairs is None else (
+            "none" if not pairs else f"{len(pairs)}: " + ", ".join(f"{a}/{b}" for a, b in pairs[:5]))
+        print(f"{device} | {len(es)} | {held:.1f} | {row['held_share']:.1%} | {overlap_text} | {text}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(summary, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
