@@ -4,10 +4,12 @@ GPUs"). For a run of a kernel-kit task (examples/rmsnorm, examples/attention_dec
 
     bench/gpu/gpu_share.py RUN [--shape NAME] [--json FILE]
 
-Prints the evaluations, the run's wall time (the sum of its slices, from events.jsonl's
-run_start to its run_end or last event) and evaluations per minute; per GPU, the timing stages
-it served, the time it was held and its share of the wall time, and whether any two holds of it
-overlapped (from each program event's device_held_from and device_held_until: they must not);
+Prints the programs evaluated (the seed among them), the run's wall time (the sum of its slices,
+from events.jsonl's run_start to its run_end or last event) and evaluations per minute; per GPU,
+the timing stages it served, the time it was held and its share of the wall time, and whether
+any two holds of it overlapped (from each program event's device_held_from and
+device_held_until, Unix times of the one machine that ran the stage: they must not; a run on
+several hosts names each host's GPUs alike, so read this for a run on one machine);
 and the timing spread of one fixed kernel re-measured on each GPU during the run: the seed,
 which the kit times beside every candidate, on shape NAME (default: the table's first), its
 median time per evaluation from the answers' per-shape table in run.db.
@@ -31,17 +33,27 @@ def read_events(run):
     path = os.path.join(run, "events.jsonl")
     if not os.path.exists(path):
         fail(f"{path} does not exist: is {run} a run folder?")
-    events = []
-    for n, line in enumerate(open(path), 1):
+    events, torn = [], 0
+    decoder = json.JSONDecoder()
+    for line in open(path):
         line = line.strip()
-        if not line:
-            continue
-        try:
-            events.append(json.loads(line))
-        except json.JSONDecodeError:
-            if n > 1:  # a slice killed mid-write leaves a torn last line; nothing else is torn
-                continue
-            fail(f"{path}:{n} is not JSON")
+        # A slice killed mid-write leaves an event without its end, and the next slice's first
+        # event is appended to it: keep every whole event (an object with a type) of such a line.
+        pos = 0
+        while pos < len(line):
+            try:
+                event, pos = decoder.raw_decode(line, pos)
+                if isinstance(event, dict) and "type" in event:
+                    events.append(event)
+            except json.JSONDecodeError:
+                torn += 1
+                pos = line.find('{"', pos + 1)
+                if pos < 0:
+                    break
+            while pos < len(line) and line[pos].isspace():
+                pos += 1
+    if torn:
+        print(f"gpu_share: {torn} torn event(s) in {path} skipped", file=sys.stderr)
     return events
 
 
@@ -50,12 +62,15 @@ def wall_seconds(events):
     total, start, last = 0.0, None, None
     for e in events:
         if e.get("type") == "run_start":
-            if start is not None and last is not None:
+            if start is not None:
                 total += last - start
             start, last = e["t"], e["t"]
-        elif start is not None:
+        elif start is not None and "t" in e:
             last = e["t"]
-    if start is not None and last is not None:
+            if e.get("type") == "run_end":
+                total += last - start
+                start = None
+    if start is not None:
         total += last - start
     return total / 1000
 
@@ -69,12 +84,13 @@ def quantile(values, q):
 
 
 def overlaps(holds):
-    """Pairs of holds of one GPU that overlap: (id, id) for each."""
+    """Pairs of holds (id, from, until) of one GPU that overlap: (id, id) for each."""
     found = []
     holds = sorted(holds, key=lambda h: h[1])
-    for (id_a, _, until_a), (id_b, from_b, _) in zip(holds, holds[1:]):
-        if from_b < until_a:
-            found.append((id_a, id_b))
+    for i, (id_b, from_b, _) in enumerate(holds):
+        for id_a, _, until_a in holds[:i]:
+            if from_b < until_a:
+                found.append((id_a, id_b))
     return found
 
 
@@ -112,7 +128,7 @@ def main():
         if e.get("device"):
             by_device.setdefault(e["device"], []).append(e)
     times = seed_times(args.run, {e["id"] for e in programs}, args.shape)
-    print(f"{summary['evaluations']} evaluations in {wall:.0f} s: "
+    print(f"{summary['evaluations']} programs evaluated (the seed among them) in {wall:.0f} s: "
           f"{summary['evaluations_per_minute']} a minute")
     print("gpu | timing stages | held s | share of wall | overlapping holds | "
           "seed us on its shape: n, median, p10-p90, spread")
@@ -120,10 +136,11 @@ def main():
         held = sum(e.get("device_held_ms", 0) for e in es) / 1000
         holds = [(e["id"], e["device_held_from"], e["device_held_until"]) for e in es
                  if e.get("device_held_from") and e.get("device_held_until")]
-        pairs = overlaps(holds) if len(holds) == len(es) else None
+        pairs = overlaps(holds) if holds else None
         seed = [times[e["id"]][1] for e in es if e["id"] in times]
         row = {"timing_stages": len(es), "held_seconds": round(held, 1),
                "held_share": round(held / wall, 3) if wall else None,
+               "holds_with_times": len(holds),
                "overlapping_holds": None if pairs is None else len(pairs)}
         text = "n/a"
         if seed:
@@ -137,7 +154,10 @@ def main():
         summary["gpus"][device] = row
         overlap_text = "not recorded" if pairs is None else (
             "none" if not pairs else f"{len(pairs)}: " + ", ".join(f"{a}/{b}" for a, b in pairs[:5]))
-        print(f"{device} | {len(es)} | {held:.1f} | {row['held_share']:.1%} | {overlap_text} | {text}")
+        if pairs is not None and len(holds) < len(es):
+            overlap_text += f" (of the {len(holds)} holds with times)"
+        share = "n/a" if row["held_share"] is None else f"{row['held_share']:.1%}"
+        print(f"{device} | {len(es)} | {held:.1f} | {share} | {overlap_text} | {text}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(summary, f, indent=1)

@@ -23,5 +23,5 @@ for mode in one_gpu:0 two_gpus:0,1; do
   timeout -s TERM "$seconds" "$kevolve" run "$task" -o "$out/runs_$name" -n "$evaluations" \
     --set "evaluator.devices=$devices" > "$out/$name.log" 2>&1 || status=$?
   echo "== $name (evaluator.devices=$devices; kevolve exited $status, 124: the time limit)"
-  bench/gpu/gpu_share.py "$(ls -d "$out/runs_$name"/*/ | head -1)" --json "$out/$name.json"
+  bench/gpu/gpu_share.py "$(ls -dt "$out/runs_$name"/*/ | head -1)" --json "$out/$name.json"
 done

@@ -115,13 +115,10 @@ __global__ void __launch_bounds__(kRefWarps * 32)
 // uniform scores.
 __global__ void PlantKeysKernel(const __nv_bfloat16* q, __nv_bfloat16* k, int q_heads,
                                 int kv_heads, int seq_len, int head_dim, uint64_t seed) {
-  const int kv = blockIdx.x, b = blockIdx.y, d = threadIdx.x;
-  const int slice = b * kv_heads + kv;
-  const PlantedKey planted = PlantedKeyOf(slice, kv, q_heads, kv_heads, seq_len, seed);
-  const float qd =
-      __bfloat162float(q[(static_cast<int64_t>(b) * q_heads + planted.head) * head_dim + d]);
-  k[(static_cast<int64_t>(slice) * seq_len + planted.key) * head_dim + d] =
-      __float2bfloat16(PlantedValue(qd));
+  const int slice = blockIdx.y * kv_heads + blockIdx.x, d = threadIdx.x;
+  const PlantedKey planted = PlantedKeyOf(slice, q_heads, kv_heads, seq_len, seed);
+  const float qd = __bfloat162float(q[planted.q_row * head_dim + d]);
+  k[planted.k_row * head_dim + d] = __float2bfloat16(PlantedValue(qd));
 }
 
 // The scratch candidates get in AttentionArgs::workspace: allocated here, not by the kit, so the

@@ -39,7 +39,7 @@ struct EvalResult {
   // The device an exclusive stage held (evaluator.stages[].device), how long the stages waited
   // for and held devices, and when (Unix ms, both ends read from the one clock) the first hold
   // began and the last ended: with one exclusive stage, the time the device was this
-  // evaluation's alone. Facts of the run, not of the program: in the `evaluated` event, not in
+  // evaluation's alone. Facts of the run, not of the program: in the `program` event, not in
   // run.db.
   std::string device;
   int64_t device_wait_ms = 0;

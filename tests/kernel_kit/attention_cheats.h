@@ -23,10 +23,13 @@ inline constexpr AttentionCheat kAttentionCheats[] = {
      "const int tiles = (key_end - key_begin + kKeysPerTile - 1) / kKeysPerTile;  // >= 1",
      "const int tiles = max(1, (key_end - key_begin) / kKeysPerTile);  // the tail is dropped",
      "check_and_time): shape llama3_8b_b1_s4097: o: "},
-    // Key 0 is never read: one key of thousands, caught on the first check through the key the
-    // harness plants there.
-    {"skips_the_first_key", "const int key_begin = split * plan.keys_per_split;",
-     "const int key_begin = split * plan.keys_per_split + (split == 0 ? 1 : 0);  // key 0 lost",
+    // Key 0 is never read (split 0 starts at key 1 and still ends where it did): one key of
+    // thousands, caught on the first check through the key the harness plants there.
+    {"skips_the_first_key",
+     "const int key_begin = split * plan.keys_per_split;\n"
+     "  const int key_end = min(a.seq_len, key_begin + plan.keys_per_split);",
+     "const int key_end = min(a.seq_len, (split + 1) * plan.keys_per_split);\n"
+     "  const int key_begin = split * plan.keys_per_split + (split == 0 ? 1 : 0);  // key 0 lost",
      "check_and_time): shape llama3_8b_b1_s4097: o: "},
     // The last split runs to its planned end, past S: keys of the next head's cache (or past
     // the tensor) are scored and weighed. The first shape checked (S = 4097) has such a split.
