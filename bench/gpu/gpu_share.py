@@ -95,7 +95,10 @@ def overlaps(holds):
 
 
 def seed_times(run, ids, shape):
-    """The seed's median time (us) on `shape` in each answer of `ids`: {id: us}."""
+    """The seed's median time (us) on `shape` in each answer of `ids`: {id: us}; none without a
+    run.db (a folder of events alone)."""
+    if not os.path.exists(os.path.join(run, "run.db")):
+        return {}
     db = sqlite3.connect(f"file:{os.path.join(run, 'run.db')}?mode=ro", uri=True)
     times = {}
     for pid, artifacts in db.execute("select id, artifacts_json from programs where valid = 1"):

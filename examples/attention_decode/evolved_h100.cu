@@ -24,7 +24,7 @@ constexpr int kThreads = 128;  // choices: 64, 128, 256, 512
 // Keys per tile: scored, softmaxed and multiplied into V together, between two barriers.
 constexpr int kKeysPerTile = 64;  // choices: 16, 32, 64, 128, 256
 // bf16 elements per copy and per shared-memory read of K and V: 4, 8 or 16 bytes.
-constexpr int kVecElems = 2;  // choices: 2, 4, 8
+constexpr int kVecElems = 8;  // choices: 2, 4, 8
 // Tiles of K and V in shared memory: with 1 a tile is copied, then used; with n, the copies of
 // the next n - 1 tiles are in flight while one is used.
 constexpr int kStages = 3;  // choices: 1, 2, 3, 4
@@ -32,11 +32,11 @@ constexpr int kStages = 3;  // choices: 1, 2, 3, 4
 // reading the group's K and V again.
 constexpr int kHeadsPerCta = 8;  // choices: 1, 2, 4, 8
 // Context splits: the most CTAs along S per (batch, KV head, head group) ...
-constexpr int kMaxSplits = 16;  // choices: 1, 2, 4, 8, 16, 32, 64, 128
+constexpr int kMaxSplits = 64;  // choices: 1, 2, 4, 8, 16, 32, 64, 128
 // ... as many as it takes to give every SM this many CTAs ...
-constexpr int kCtasPerSm = 2;  // choices: 1, 2, 4, 8
+constexpr int kCtasPerSm = 8;  // choices: 1, 2, 4, 8
 // ... while each split keeps at least this many keys.
-constexpr int kMinKeysPerSplit = 128;  // choices: 64, 128, 256, 512, 1024, 2048, 4096
+constexpr int kMinKeysPerSplit = 512;  // choices: 64, 128, 256, 512, 1024, 2048, 4096
 // How split partials combine: 0 = a second kernel, launched when the first has finished; 1 = the
 // last CTA of each head group to finish (an atomic counter in the workspace, cleared by a memset
 // first), in the same kernel; 2 = a second kernel launched while the first still runs
@@ -819,4 +819,3 @@ cudaError_t AttentionDecode(const AttentionArgs& a, cudaStream_t stream) {
       return cudaErrorInvalidValue;
   }
 }
-

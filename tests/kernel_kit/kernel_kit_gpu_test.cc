@@ -25,7 +25,8 @@ const std::string kRedTeam = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_ki
 // The GEMM red team (the cheats kernels/tests/gemm_redteam_test.cc holds against the GEMM
 // family's own harness), as candidates of a kit task whose harness links cuBLAS.
 const std::string kGemmTask = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/gemm_task";
-const std::string kGemmRedTeam = std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/redteam_gemm/";
+const std::string kGemmRedTeam =
+    std::string(KEVOLVE_SOURCE_DIR) + "/tests/kernel_kit/redteam_gemm/";
 const std::string kAttentionTask = std::string(KEVOLVE_SOURCE_DIR) + "/examples/attention_decode";
 
 class KernelKitGpuTest : public ::testing::Test {
@@ -94,8 +95,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Cheat{"only_when_checked.cu", "the output after the timed launches is wrong"},
         Cheat{"cache_by_pointer.cu", "re-check with fresh inputs at the same addresses"},
-        Cheat{"side_stream.cu", "timing: "},
-        Cheat{"host_thread.cu", "host thread(s) running"},
+        Cheat{"side_stream.cu", "timing: "}, Cheat{"host_thread.cu", "host thread(s) running"},
         Cheat{"writes_past_the_end.cu", "wrote outside its tensors: past the end of y"},
         Cheat{"writes_its_input.cu", "changed its input x"},
         Cheat{"wrong_on_odd_rows.cu", "shape odd_r1000 (held out): y: "},
@@ -131,9 +131,10 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Cheat{"reads_freed_memory.cu", "shape tuned_1024x1024x4096: c: "},
         Cheat{"side_stream.cu", "timing: "},
-        // The kit's checks take longer than its 2 ms head start, so they see right answers;
-        // the timed launches, which wait for nothing, are faster than the speed of light.
-        Cheat{"host_thread_after_return.cu", "timing: "},
+        // The work comes 50 ms after the launch returned: the first check, which waited for the
+        // device, compares the poisoned output.
+        Cheat{"host_thread_after_return.cu",
+              "shape tuned_1024x1024x4096: c: 1048576 of 1048576 values wrong (1048576 NaN"},
         Cheat{"cache_by_pointer.cu", "re-check with fresh inputs at the same addresses"},
         Cheat{"hard_coded_shape.cu", "shape odd_384x640x1000 (held out): c: "},
         Cheat{"fp16_accumulation.cu", "shape tuned_1024x1024x4096: c: "},
@@ -157,9 +158,9 @@ TEST_F(KernelKitGpuTest, TheAttentionSeedAndItsEvolvedKernelPassTheGate) {
               evolved["artifacts"]["shapes"].dump().c_str());
 }
 
-class KernelKitAttentionCheatTest
-    : public KernelKitGpuTest,
-      public ::testing::WithParamInterface<testing::AttentionCheat> {};
+class KernelKitAttentionCheatTest : public KernelKitGpuTest,
+                                    public ::testing::WithParamInterface<testing::AttentionCheat> {
+};
 
 TEST_P(KernelKitAttentionCheatTest, IsRejectedNamingTheShape) {
   const testing::AttentionCheat& cheat = GetParam();
