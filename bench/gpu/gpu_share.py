@@ -15,6 +15,7 @@ which the kit times beside every candidate, on shape NAME (default: the table's 
 median time per evaluation from the answers' per-shape table in run.db.
 """
 import argparse
+import heapq
 import json
 import os
 import sqlite3
@@ -75,43 +76,30 @@ def wall_seconds(events):
     return total / 1000
 
 
-def quantile(values, q):
-    values = sorted(values)
-    pos = q * (len(values) - 1)
-    low = int(pos)
-    high = min(low + 1, len(values) - 1)
-    return values[low] + (values[high] - values[low]) * (pos - low)
-
-
 def overlaps(holds):
-    """Pairs of holds (id, from, until) of one GPU that overlap: (id, id) for each."""
-    found = []
-    holds = sorted(holds, key=lambda h: h[1])
-    for i, (id_b, from_b, _) in enumerate(holds):
-        for id_a, _, until_a in holds[:i]:
-            if from_b < until_a:
-                found.append((id_a, id_b))
+    """Pairs of holds (id, from, until) of one GPU that overlap: (id, id) for each. A sweep in
+    start order keeps the holds still running in a heap by their end."""
+    found, running = [], []
+    for hold_id, start, until in sorted(holds, key=lambda h: h[1]):
+        while running and running[0][0] <= start:
+            heapq.heappop(running)
+        found += [(other, hold_id) for _, other in running]
+        heapq.heappush(running, (until, hold_id))
     return found
 
 
 def seed_times(run, ids, shape):
-    """The seed's median time (us) on `shape` in each answer of `ids`: {id: us}; none without a
-    run.db (a folder of events alone)."""
-    if not os.path.exists(os.path.join(run, "run.db")):
-        return {}
-    db = sqlite3.connect(f"file:{os.path.join(run, 'run.db')}?mode=ro", uri=True)
+    """The shape followed (`shape`, else the first of the table) and the seed's median time (us)
+    on it in each answer of `ids`: (shape, {id: us}); none without a run.db (events alone)."""
     times = {}
+    if not os.path.exists(os.path.join(run, "run.db")):
+        return shape, times
+    db = sqlite3.connect(f"file:{os.path.join(run, 'run.db')}?mode=ro", uri=True)
     for pid, artifacts in db.execute("select id, artifacts_json from programs where valid = 1"):
-        if pid not in ids:
-            continue
-        rows = kit_shape_rows({"artifacts": json.loads(artifacts)})
-        if not rows:
-            continue
-        chosen = shape or rows[0]["shape"]
-        for r in rows:
-            if r["shape"] == chosen:
-                times[pid] = (chosen, r["seed_us"])
-    return times
+        rows = kit_shape_rows({"artifacts": json.loads(artifacts)}) if pid in ids else []
+        shape = shape or (rows[0]["shape"] if rows else None)
+        times.update({pid: r["seed_us"] for r in rows if r["shape"] == shape})
+    return shape, times
 
 
 def main():
@@ -130,7 +118,7 @@ def main():
     for e in programs:
         if e.get("device"):
             by_device.setdefault(e["device"], []).append(e)
-    times = seed_times(args.run, {e["id"] for e in programs}, args.shape)
+    shape, times = seed_times(args.run, {e["id"] for e in programs}, args.shape)
     print(f"{summary['evaluations']} programs evaluated (the seed among them) in {wall:.0f} s: "
           f"{summary['evaluations_per_minute']} a minute")
     print("gpu | timing stages | held s | share of wall | overlapping holds | "
@@ -140,16 +128,16 @@ def main():
         holds = [(e["id"], e["device_held_from"], e["device_held_until"]) for e in es
                  if e.get("device_held_from") and e.get("device_held_until")]
         pairs = overlaps(holds) if holds else None
-        seed = [times[e["id"]][1] for e in es if e["id"] in times]
+        seed = [times[e["id"]] for e in es if e["id"] in times]
         row = {"timing_stages": len(es), "held_seconds": round(held, 1),
                "held_share": round(held / wall, 3) if wall else None,
                "holds_with_times": len(holds),
                "overlapping_holds": None if pairs is None else len(pairs)}
         text = "n/a"
-        if seed:
-            shape = next(times[e["id"]][0] for e in es if e["id"] in times)
+        if len(seed) >= 2:
             med = statistics.median(seed)
-            p10, p90 = quantile(seed, 0.1), quantile(seed, 0.9)
+            deciles = statistics.quantiles(seed, n=10, method="inclusive")
+            p10, p90 = deciles[0], deciles[-1]
             row["seed"] = {"shape": shape, "n": len(seed), "median_us": round(med, 3),
                            "p10_us": round(p10, 3), "p90_us": round(p90, 3),
                            "spread": round((p90 - p10) / med, 4)}

@@ -142,16 +142,32 @@ cudaError_t WorkspaceFor(size_t bytes, float** out) {
   return cudaSuccess;
 }
 
+// A shape line's parameters (B, Hq, Hkv, S, D), and whether the reference and the planted keys
+// can take them (attention_decode.h has the contract).
+struct Dims {
+  int b, hq, hkv, seq, d;
+  explicit Dims(const Shape& s)
+      : b(static_cast<int>(s.Get("B"))),
+        hq(static_cast<int>(s.Get("Hq"))),
+        hkv(static_cast<int>(s.Get("Hkv"))),
+        seq(static_cast<int>(s.Get("S"))),
+        d(static_cast<int>(s.Get("D"))) {}
+  bool InContract() const {
+    return d % 32 == 0 && d <= kRefMaxD && hkv >= 1 && hq % hkv == 0 && seq >= 1 && b >= 1;
+  }
+};
+
 cudaError_t MakeArgs(const Shape& s, const std::vector<Tensor>& t, AttentionArgs* a) {
+  const Dims dims(s);
   a->q = t[0].As<const __nv_bfloat16>();
   a->k = t[1].As<const __nv_bfloat16>();
   a->v = t[2].As<const __nv_bfloat16>();
   a->o = t[3].As<__nv_bfloat16>();
-  a->batch = static_cast<int>(s.Get("B"));
-  a->q_heads = static_cast<int>(s.Get("Hq"));
-  a->kv_heads = static_cast<int>(s.Get("Hkv"));
-  a->seq_len = static_cast<int>(s.Get("S"));
-  a->head_dim = static_cast<int>(s.Get("D"));
+  a->batch = dims.b;
+  a->q_heads = dims.hq;
+  a->kv_heads = dims.hkv;
+  a->seq_len = dims.seq;
+  a->head_dim = dims.d;
   a->scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(a->head_dim)));
   a->workspace_bytes = AttentionWorkspaceBytes(a->batch, a->q_heads, a->head_dim);
   return WorkspaceFor(a->workspace_bytes, &a->workspace);
@@ -178,15 +194,10 @@ struct AttentionDecodeProblem : kevolve::kit::Problem {
   // (PlantKeysKernel). The reference sees the inputs the candidate gets.
   cudaError_t AdjustInputs(const Shape& s, const std::vector<Tensor>& t, uint64_t seed,
                            cudaStream_t stream) const override {
-    const int b = static_cast<int>(s.Get("B")), hq = static_cast<int>(s.Get("Hq")),
-              hkv = static_cast<int>(s.Get("Hkv")), seq = static_cast<int>(s.Get("S")),
-              d = static_cast<int>(s.Get("D"));
-    if (d % 32 != 0 || d > kRefMaxD || hkv < 1 || hq % hkv != 0 || seq < 1 || b < 1) {
-      return cudaErrorInvalidValue;  // a shape line outside the contract
-    }
-    PlantKeysKernel<<<dim3(hkv, b), d, 0, stream>>>(t[0].As<const __nv_bfloat16>(),
-                                                    t[1].As<__nv_bfloat16>(), hq, hkv, seq, d,
-                                                    seed);
+    const Dims x(s);
+    if (!x.InContract()) return cudaErrorInvalidValue;  // a shape line outside the contract
+    PlantKeysKernel<<<dim3(x.hkv, x.b), x.d, 0, stream>>>(
+        t[0].As<const __nv_bfloat16>(), t[1].As<__nv_bfloat16>(), x.hq, x.hkv, x.seq, x.d, seed);
     return cudaGetLastError();
   }
 
@@ -199,15 +210,12 @@ struct AttentionDecodeProblem : kevolve::kit::Problem {
 
   cudaError_t Reference(const Shape& s, const std::vector<Tensor>& t,
                         const std::vector<float*>& reference, cudaStream_t stream) const override {
-    const int b = static_cast<int>(s.Get("B")), hq = static_cast<int>(s.Get("Hq")),
-              hkv = static_cast<int>(s.Get("Hkv")), seq = static_cast<int>(s.Get("S")),
-              d = static_cast<int>(s.Get("D"));
-    if (d % 32 != 0 || d > kRefMaxD || hkv < 1 || hq % hkv != 0 || seq < 1 || b < 1) {
-      return cudaErrorInvalidValue;  // a shape line outside the contract
-    }
-    ReferenceKernel<<<dim3(hq, b), kRefWarps * 32, 0, stream>>>(
+    const Dims x(s);
+    if (!x.InContract()) return cudaErrorInvalidValue;  // a shape line outside the contract
+    ReferenceKernel<<<dim3(x.hq, x.b), kRefWarps * 32, 0, stream>>>(
         t[0].As<const __nv_bfloat16>(), t[1].As<const __nv_bfloat16>(),
-        t[2].As<const __nv_bfloat16>(), reference[0], hq, hkv, seq, d, 1.0 / std::sqrt(double(d)));
+        t[2].As<const __nv_bfloat16>(), reference[0], x.hq, x.hkv, x.seq, x.d,
+        1.0 / std::sqrt(double(x.d)));
     return cudaGetLastError();
   }
 
