@@ -5,11 +5,15 @@ Deterministic (a fixed seed); run it again after changing a list below. Lines re
 `NAME B=.. Hq=.. Hkv=.. S=.. D=.. split=train|heldout`.
 
 - Four regimes: batch small (1, 4) or large (16, 64) x context short (<= 4097) or long (>= 8192).
-  Contexts include lengths that are no multiple of any tile (1000, 4097, 50001).
+  Contexts include lengths that are no multiple of any tile (1000, 1500, 4097, 50001).
 - The Qwen2.5 family is held out entirely (its group sizes, 7, appear nowhere in train).
+- Train models have 8, 4 and 2 KV heads (GLM-4-9B: 2, StarCoder2-15B: 4), as the held-out
+  Qwen2.5 models do (4, 2): with few (batch, KV head) slices a kernel must split the context
+  to fill the GPU, and the fitness sees whether it does.
 - Every regime holds one shape of each train model (train) and of each held-out model, plus one
   more shape of a train model (rotating), held out: the held-out split spans every regime.
-- Tokens per shape (B * S) stay at or under 2^21: the largest shape's K and V take 8.6 GB.
+- Tokens per shape (B * S) stay at or under 2^21. The largest K and V of this draw (Mistral-NeMo,
+  B = 16, S = 65536) take 4.3 GB.
 """
 
 import os
@@ -23,14 +27,15 @@ TRAIN_MODELS = [
     ("llama3_70b", 64, 8, 128, "meta-llama/Meta-Llama-3-70B"),
     ("mistral_nemo_12b", 32, 8, 128, "mistralai/Mistral-Nemo-Base-2407"),
     ("llama32_1b", 32, 8, 64, "meta-llama/Llama-3.2-1B (hidden 2048 / 32 heads)"),
-    ("llama32_3b", 24, 8, 128, "meta-llama/Llama-3.2-3B (group of 3)"),
+    ("glm4_9b", 32, 2, 128, "THUDM/glm-4-9b (multi_query_group_num 2, kv_channels 128)"),
+    ("starcoder2_15b", 48, 4, 128, "bigcode/starcoder2-15b (hidden 6144 / 48 heads)"),
 ]
 HELDOUT_MODELS = [
     ("qwen25_7b", 28, 4, 128, "Qwen/Qwen2.5-7B (hidden 3584 / 28 heads)"),
     ("qwen25_05b", 14, 2, 64, "Qwen/Qwen2.5-0.5B (hidden 896 / 14 heads)"),
 ]
 
-SHORT = [512, 1000, 2048, 4097]
+SHORT = [512, 1000, 1500, 2048, 4097]
 LONG = [8192, 16384, 32768, 50001, 65536, 131072]
 MAX_TOKENS = 1 << 21  # B * S
 
@@ -41,7 +46,10 @@ REGIMES = [
     ("large_batch_long_ctx", [16, 64], LONG),
 ]
 
-SEED = 13
+# The seed of the draws, chosen so that the first shape checked has a context no tile divides
+# (S = 4097: a kernel that drops a tail fails there) and the model with the fewest KV heads is at
+# batch 1 in the short-context regime (two (batch, KV head) slices: only splits fill the GPU).
+SEED = 37
 
 
 def main():
