@@ -446,13 +446,16 @@ std::string CompareOutputs(const Problem& p, const TensorSet& t, const Reference
   return why;
 }
 
-// One checked run of the candidate on `t` filled from `seed`; "" when it passed.
+// One checked run of the candidate on `t` filled from `seed`; "" when it passed. With `keep`,
+// the reference of these inputs is handed back for the timed launches that follow on them.
 std::string CheckOnce(const Problem& p, const Shape& s, TensorSet& t, uint64_t seed,
-                      cudaStream_t stream, double* max_err) {
+                      cudaStream_t stream, double* max_err,
+                      std::unique_ptr<ReferenceSet>* keep = nullptr) {
   t.Fill(seed, stream);
   Must(p.AdjustInputs(s, t.tensors(), device::SplitMix64(seed ^ 0xA5A5A5A5u), stream),
        "the problem's AdjustInputs");
-  const ReferenceSet ref(p, s, t, stream);
+  auto owned = std::make_unique<ReferenceSet>(p, s, t, stream);
+  const ReferenceSet& ref = *owned;
   const std::vector<unsigned long long> before = InputChecksums(t, stream);
   t.Poison(stream);
   Must(cudaStreamSynchronize(stream), "prepare");
@@ -470,7 +473,9 @@ std::string CheckOnce(const Problem& p, const Shape& s, TensorSet& t, uint64_t s
     if (before[input] != after[input]) return "changed its input " + spec.name;
     ++input;
   }
-  return CompareOutputs(p, t, ref, stream, max_err);
+  std::string wrong = CompareOutputs(p, t, ref, stream, max_err);
+  if (keep != nullptr) *keep = std::move(owned);
+  return wrong;
 }
 
 // ---- timing -----------------------------------------------------------------------------------
@@ -823,17 +828,17 @@ int Main(int argc, char** argv) {
       auto moved = std::make_unique<TensorSet>(p.Tensors(s));
       t = std::move(moved);
     }
-    if (std::string why = CheckOnce(p, s, *t, base + 3, stream, &max_err); !why.empty()) {
+    // The last check's inputs stay in place for the timing, and its reference with them (the
+    // inputs are unchanged: the check compared their checksums).
+    std::unique_ptr<ReferenceSet> ref;
+    if (std::string why = CheckOnce(p, s, *t, base + 3, stream, &max_err, &ref); !why.empty()) {
       Reject(at + "re-check at new buffer addresses: " + why);
     }
     check_seconds += SecondsSince(check_start);
     if (o.check_only) continue;
     const auto timing_start = std::chrono::steady_clock::now();
-    // The inputs of the last check are still in place; their reference, again, for the check
-    // after the timed launches.
-    const ReferenceSet ref(p, s, *t, stream);
     ShapeTimes times;
-    if (std::string why = TimeShape(p, s, *t, ref, d, o.repeats, stream, &times); !why.empty()) {
+    if (std::string why = TimeShape(p, s, *t, *ref, d, o.repeats, stream, &times); !why.empty()) {
       Reject(at + "timing: " + why);
     }
     timing_seconds += SecondsSince(timing_start);
