@@ -1,6 +1,7 @@
 // The GPU run tools on a run folder made here (no GPU): bench/gpu/gpu_share.py (wall time over
 // resumed slices, a torn line, overlapping holds of one GPU) and examples/attention_decode/report
-// with a saved answer and anchors (the headline figures and the slices' wall time).
+// with a saved answer and anchors (the headline figures, the slices' wall time and the GPU models
+// the run's evaluations ran on).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -82,6 +83,18 @@ TEST_F(GpuRunToolsTest, TheAttentionReportTakesASavedAnswerAndAnchors) {
                            {"sol_us", 2.0}}}}};
   ASSERT_TRUE(WriteFileAtomic(run_ + "/answer.json", DumpJson(answer)).ok());
   ASSERT_TRUE(WriteFileAtomic(run_ + "/anchors.json", DumpJson(anchors)).ok());
+  // The run's answers, as run.db keeps them: two slices on an H100, one on an H200, and a
+  // program whose evaluation never reached the GPU (no device line).
+  const auto db = RunCommand(
+      {"/usr/bin/env", "python3", "-c",
+       "import sqlite3, sys; db = sqlite3.connect(sys.argv[1]); "
+       "db.execute('create table programs (id integer primary key, artifacts_json text)'); "
+       "db.executemany('insert into programs (artifacts_json) values (?)', [(a,) for a in "
+       "sys.argv[2:]]); db.commit()",
+       run_ + "/run.db", R"({"device": "NVIDIA H100 80GB HBM3, 132 SMs, copy 2990 GB/s"})",
+       R"({"device": "NVIDIA H100 80GB HBM3, 132 SMs, copy 3010 GB/s"})",
+       R"({"device": "NVIDIA H200, 132 SMs, copy 4200 GB/s"})", R"({"feedback": "no kernel"})"});
+  ASSERT_EQ(db.exit_code, 0) << db.err;
   const auto r = RunCommand({kSource + "/examples/attention_decode/report", run_, "--answer",
                              run_ + "/answer.json", "--anchors", run_ + "/anchors.json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -90,7 +103,10 @@ TEST_F(GpuRunToolsTest, TheAttentionReportTakesASavedAnswerAndAnchors) {
   EXPECT_DOUBLE_EQ(summary["heldout_geomean_speedup_vs_seed"].get<double>(), 3.0);
   EXPECT_EQ(summary["heldout_regressions_vs_seed"], 0);
   EXPECT_NEAR(summary["wall_seconds"].get<double>(), 1.9, 1e-9);
-  EXPECT_TRUE(PathExists(run_ + "/report.md"));
+  EXPECT_EQ(summary["evaluation_gpus"],
+            Json({{"NVIDIA H100 80GB HBM3", 2}, {"NVIDIA H200", 1}}));
+  const std::string md = *ReadFile(run_ + "/report.md");
+  EXPECT_NE(md.find("on NVIDIA H100 80GB HBM3 (2), NVIDIA H200 (1)."), std::string::npos) << md;
   EXPECT_TRUE(PathExists(run_ + "/progress.svg"));
 }
 
