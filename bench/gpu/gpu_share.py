@@ -88,13 +88,19 @@ def overlaps(holds):
     return found
 
 
+def open_run_db(run):
+    """RUN/run.db opened read-only (a run may still be writing it), or None when there is none."""
+    path = os.path.join(run, "run.db")
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True) if os.path.exists(path) else None
+
+
 def seed_times(run, ids, shape):
     """The shape followed (`shape`, else the first of the table) and the seed's median time (us)
     on it in each answer of `ids`: (shape, {id: us}); none without a run.db (events alone)."""
     times = {}
-    if not os.path.exists(os.path.join(run, "run.db")):
+    db = open_run_db(run)
+    if db is None:
         return shape, times
-    db = sqlite3.connect(f"file:{os.path.join(run, 'run.db')}?mode=ro", uri=True)
     for pid, artifacts in db.execute("select id, artifacts_json from programs where valid = 1"):
         rows = kit_shape_rows({"artifacts": json.loads(artifacts)}) if pid in ids else []
         shape = shape or (rows[0]["shape"] if rows else None)

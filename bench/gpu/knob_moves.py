@@ -13,10 +13,10 @@ import argparse
 import collections
 import os
 import re
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gpu_share import open_run_db  # noqa: E402
 from knob_sweep import geomean  # noqa: E402
 
 
@@ -26,10 +26,10 @@ def main():
     p.add_argument("--parent", nargs="*", default=[], help="KNOB=VALUE the parent must have")
     p.add_argument("--top", type=int, default=5)
     args = p.parse_args()
-    path = os.path.join(args.run, "run.db")
-    if not os.path.exists(path):
-        sys.exit(f"knob_moves: {path} does not exist: is {args.run} a run folder?")
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    db = open_run_db(args.run)
+    if db is None:
+        sys.exit(f"knob_moves: {os.path.join(args.run, 'run.db')} does not exist: is {args.run} "
+                 "a run folder?")
     knobs, score, parent = {}, {}, {}
     for pid, parent_id, valid, value, code in db.execute(
             "select id, parent_id, valid, score, code from programs"):
