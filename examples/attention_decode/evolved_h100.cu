@@ -24,24 +24,24 @@ constexpr int kThreads = 128;  // choices: 64, 128, 256, 512
 // Keys per tile: scored, softmaxed and multiplied into V together, between two barriers.
 constexpr int kKeysPerTile = 64;  // choices: 16, 32, 64, 128, 256
 // bf16 elements per copy and per shared-memory read of K and V: 4, 8 or 16 bytes.
-constexpr int kVecElems = 8;  // choices: 2, 4, 8
+constexpr int kVecElems = 4;  // choices: 2, 4, 8
 // Tiles of K and V in shared memory: with 1 a tile is copied, then used; with n, the copies of
 // the next n - 1 tiles are in flight while one is used.
-constexpr int kStages = 3;  // choices: 1, 2, 3, 4
+constexpr int kStages = 2;  // choices: 1, 2, 3, 4
 // Query heads of one GQA group held by a CTA; a larger group is split over several CTAs, each
 // reading the group's K and V again.
 constexpr int kHeadsPerCta = 8;  // choices: 1, 2, 4, 8
 // Context splits: the most CTAs along S per (batch, KV head, head group) ...
 constexpr int kMaxSplits = 64;  // choices: 1, 2, 4, 8, 16, 32, 64, 128
 // ... as many as it takes to give every SM this many CTAs ...
-constexpr int kCtasPerSm = 8;  // choices: 1, 2, 4, 8
+constexpr int kCtasPerSm = 1;  // choices: 1, 2, 4, 8
 // ... while each split keeps at least this many keys.
-constexpr int kMinKeysPerSplit = 512;  // choices: 64, 128, 256, 512, 1024, 2048, 4096
+constexpr int kMinKeysPerSplit = 64;  // choices: 64, 128, 256, 512, 1024, 2048, 4096
 // How split partials combine: 0 = a second kernel, launched when the first has finished; 1 = the
 // last CTA of each head group to finish (an atomic counter in the workspace, cleared by a memset
 // first), in the same kernel; 2 = a second kernel launched while the first still runs
 // (programmatic dependent launch), its CTAs waiting on the first's results.
-constexpr int kCombine = 0;  // choices: 0, 1, 2
+constexpr int kCombine = 2;  // choices: 0, 1, 2
 // Which units compute q.k and p.v. 0: CUDA cores, fp32 FMAs on values unpacked from shared
 // memory kVecElems at a time, the tile's scores and weights staged in shared memory. 1: tensor
 // cores, mma.sync m16n8k16 on bf16 with fp32 accumulation: the CTA's query heads are the rows
@@ -55,7 +55,7 @@ constexpr int kUseTensorCores = 1;  // choices: 0, 1
 constexpr int kWarpOwnsSlices = 0;  // choices: 0, 1
 // Tensor cores only: bytes of L2 prefetch hinted with each 16-byte copy (0: none);
 // the neighbouring rows of a tile are fetched from DRAM in larger bursts.
-constexpr int kL2Prefetch = 128;  // choices: 0, 128, 256
+constexpr int kL2Prefetch = 0;  // choices: 0, 128, 256
 // EVOLVE-BLOCK-END
 
 constexpr int kWarpSize = 32;
