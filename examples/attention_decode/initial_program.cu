@@ -29,7 +29,8 @@ constexpr int kVecElems = 4;  // choices: 2, 4, 8
 // the next n - 1 tiles are in flight while one is used.
 constexpr int kStages = 1;  // choices: 1, 2, 3, 4
 // Query heads of one GQA group held by a CTA; a larger group is split over several CTAs, each
-// reading the group's K and V again.
+// reading the group's K and V again. 16 (rows 8-15 of the tensor-core tile too) compiles and is
+// not yet among the choices: no GPU has checked it.
 constexpr int kHeadsPerCta = 8;  // choices: 1, 2, 4, 8
 // Context splits: the most CTAs along S per (batch, KV head, head group) ...
 constexpr int kMaxSplits = 16;  // choices: 1, 2, 4, 8, 16, 32, 64, 128
@@ -117,7 +118,13 @@ struct Tiling {
   // Tensor cores only: after the last tile the ring's memory holds each warp's rows of the
   // output, [kWarps][kHeadsPerCta][kD] fp32, for the CTA's merge.
   static constexpr size_t kMergeBytes = kUseTensorCores ? kWarps * kHeadsPerCta * kD * sizeof(float) : 0;
-  static constexpr size_t kDynamicBytes = kRingBytes > kMergeBytes ? kRingBytes : kMergeBytes;
+  // kCombine 1 only: the last CTA's combine weighs its heads' splits in the ring's memory.
+  static constexpr size_t kCombineBytes =
+      kCombine == 1 ? kHeadsPerCta * kAttentionMaxSplits * sizeof(float) : 0;
+  static constexpr size_t kAfterRingBytes =
+      kMergeBytes > kCombineBytes ? kMergeBytes : kCombineBytes;
+  static constexpr size_t kDynamicBytes =
+      kRingBytes > kAfterRingBytes ? kRingBytes : kAfterRingBytes;
 
   static_assert(kSteps * kKeysPerStep >= kKeysPerTile && kKeysPerStep >= kKeysPerWarp,
                 "the scoring steps cover a tile");
@@ -488,32 +495,46 @@ __global__ void __launch_bounds__(kThreads)
       for (int e = 0; e < kVecElems; ++e) atomicAdd(&s_out[h][col * kVecElems + e], acc[h][e]);
     }
   } else {
-    static_assert(kHeadsPerCta <= 8, "a CTA's heads are rows 0-7 of the 16-row tile");
+    static_assert(kHeadsPerCta <= 16, "a CTA's heads are rows of the 16-row tile");
+    // Rows this lane holds: g, and g + 8 when a CTA has more than 8 heads (rows past the CTA's
+    // heads are zero, and with 8 heads or fewer the row g + 8 is never computed on).
+    constexpr int kRows = kHeadsPerCta > 8 ? 2 : 1;
     static_assert(kKeysPerTile % 16 == 0, "a tile is whole 16-key slices");
     __shared__ float s_warp_max[T::kWarps][kHeadsPerCta], s_warp_sum[T::kWarps][kHeadsPerCta];
-    // Fragment coordinates (PTX ISA, mma.m16n8k16): this lane holds rows g and g + 8 of A and C,
-    // columns 2 t and 2 t + 1 of each 8-column block. Rows g + 8 are never query heads.
+    // Fragment coordinates (PTX ISA, mma.m16n8k16): this lane holds rows g and g + 8 of A and C
+    // (A registers 0 and 2 and C elements 0 and 1 are row g; A registers 1 and 3 and C elements 2
+    // and 3 row g + 8), columns 2 t and 2 t + 1 of each 8-column block.
     const int g = lane / 4, t4 = lane % 4;
-    const bool head_row = g < heads;
+    bool head_row[kRows];
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) head_row[r] = g + 8 * r < heads;
     const float score_scale = a.scale * kLog2e;  // on the fp32 scores: q stays exact in bf16
 
     // q as the A operand, one 16-column block of D per register quad.
-    uint32_t q_frag[kD / 16][4];
+    uint32_t q_frag[kD / 16][4] = {};
 #pragma unroll
     for (int kk = 0; kk < kD / 16; ++kk) {
-      const __nv_bfloat16* q_row = a.q + (row0 + (head_row ? g : 0)) * kD + kk * 16 + 2 * t4;
-      const __nv_bfloat162 lo = head_row ? __halves2bfloat162(q_row[0], q_row[1])
-                                         : __float2bfloat162_rn(0.f);
-      const __nv_bfloat162 hi = head_row ? __halves2bfloat162(q_row[8], q_row[9])
-                                         : __float2bfloat162_rn(0.f);
-      q_frag[kk][0] = *reinterpret_cast<const uint32_t*>(&lo);
-      q_frag[kk][1] = 0u;
-      q_frag[kk][2] = *reinterpret_cast<const uint32_t*>(&hi);
-      q_frag[kk][3] = 0u;
+#pragma unroll
+      for (int r = 0; r < kRows; ++r) {
+        const __nv_bfloat16* q_row =
+            a.q + (row0 + (head_row[r] ? g + 8 * r : 0)) * kD + kk * 16 + 2 * t4;
+        const __nv_bfloat162 lo = head_row[r] ? __halves2bfloat162(q_row[0], q_row[1])
+                                              : __float2bfloat162_rn(0.f);
+        const __nv_bfloat162 hi = head_row[r] ? __halves2bfloat162(q_row[8], q_row[9])
+                                              : __float2bfloat162_rn(0.f);
+        q_frag[kk][r] = *reinterpret_cast<const uint32_t*>(&lo);
+        q_frag[kk][2 + r] = *reinterpret_cast<const uint32_t*>(&hi);
+      }
     }
 
-    float acc[kD / 8][4] = {};  // O: row g (and the zero row g + 8), columns 8 j + 2 t4 + {0, 1}
-    float run_max = -CUDART_INF_F, run_sum = 0.f;  // row g; run_sum over this lane's columns
+    float acc[kD / 8][4] = {};  // O: rows g and g + 8, columns 8 j + 2 t4 + {0, 1}
+    // Per row the lane holds: the running maximum, and the sum over this lane's columns.
+    float run_max[kRows], run_sum[kRows];
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      run_max[r] = -CUDART_INF_F;
+      run_sum[r] = 0.f;
+    }
     // ldmatrix rows this lane addresses: for K, keys 8 (lane / 16) + lane % 8 and column chunk
     // (lane / 8) % 2 of a 16-wide block; for V, keys 8 ((lane / 8) % 2) + lane % 8 and chunk
     // lane / 16 of a pair of 8-wide blocks.
@@ -549,37 +570,42 @@ __global__ void __launch_bounds__(kThreads)
           Mma16x8x16(s[0], q_frag[kk], kf[0], kf[1]);
           Mma16x8x16(s[1], q_frag[kk], kf[2], kf[3]);
         }
-        // Online softmax of row g over the slice; keys past the tile's end weigh 0.
-        float slice_max = -CUDART_INF_F;
+        // Online softmax of each row over the slice; keys past the tile's end weigh 0.
+        float p[2][4] = {};  // C layout: p[n][2 r + e] is row g + 8 r, key 8 n + 2 t4 + e
 #pragma unroll
-        for (int n = 0; n < 2; ++n) {
+        for (int r = 0; r < kRows; ++r) {
+          float slice_max = -CUDART_INF_F;
 #pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const bool valid = key0 + n * 8 + 2 * t4 + e < tile_keys;
-            s[n][e] = valid ? s[n][e] * score_scale : -CUDART_INF_F;
-            slice_max = fmaxf(slice_max, s[n][e]);
+          for (int n = 0; n < 2; ++n) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) {
+              const bool valid = key0 + n * 8 + 2 * t4 + e < tile_keys;
+              s[n][2 * r + e] = valid ? s[n][2 * r + e] * score_scale : -CUDART_INF_F;
+              slice_max = fmaxf(slice_max, s[n][2 * r + e]);
+            }
+          }
+          slice_max = fmaxf(slice_max, __shfl_xor_sync(0xffffffffu, slice_max, 1));
+          slice_max = fmaxf(slice_max, __shfl_xor_sync(0xffffffffu, slice_max, 2));
+          const float new_max = fmaxf(run_max[r], slice_max);  // finite: key0 < tile_keys
+          const float alpha = exp2f(run_max[r] - new_max);     // 0 on this warp's first slice
+#pragma unroll
+          for (int n = 0; n < 2; ++n) {
+#pragma unroll
+            for (int e = 0; e < 2; ++e) p[n][2 * r + e] = exp2f(s[n][2 * r + e] - new_max);
+          }
+          run_sum[r] = run_sum[r] * alpha +
+                       (p[0][2 * r] + p[0][2 * r + 1] + p[1][2 * r] + p[1][2 * r + 1]);
+          run_max[r] = new_max;
+#pragma unroll
+          for (int j = 0; j < kD / 8; ++j) {
+            acc[j][2 * r] *= alpha;
+            acc[j][2 * r + 1] *= alpha;
           }
         }
-        slice_max = fmaxf(slice_max, __shfl_xor_sync(0xffffffffu, slice_max, 1));
-        slice_max = fmaxf(slice_max, __shfl_xor_sync(0xffffffffu, slice_max, 2));
-        const float new_max = fmaxf(run_max, slice_max);  // finite: key0 < tile_keys
-        const float alpha = exp2f(run_max - new_max);     // 0 on this warp's first slice
-        float p[2][2];
-#pragma unroll
-        for (int n = 0; n < 2; ++n) {
-#pragma unroll
-          for (int e = 0; e < 2; ++e) p[n][e] = exp2f(s[n][e] - new_max);
-        }
-        run_sum = run_sum * alpha + (p[0][0] + p[0][1] + p[1][0] + p[1][1]);
-        run_max = new_max;
-#pragma unroll
-        for (int j = 0; j < kD / 8; ++j) {
-          acc[j][0] *= alpha;
-          acc[j][1] *= alpha;
-        }
         // P as the A operand (its C layout is A's), then O += P V, two 8-column blocks of V per
-        // ldmatrix.
-        const uint32_t p_frag[4] = {PackBf16(p[0][0], p[0][1]), 0u, PackBf16(p[1][0], p[1][1]), 0u};
+        // ldmatrix. Row g + 8 of P is zero unless the lane holds two rows.
+        const uint32_t p_frag[4] = {PackBf16(p[0][0], p[0][1]), PackBf16(p[0][2], p[0][3]),
+                                    PackBf16(p[1][0], p[1][1]), PackBf16(p[1][2], p[1][3])};
 #pragma unroll
         for (int j = 0; j < kD / 8; j += 2) {
           uint32_t vf[4];
@@ -596,30 +622,38 @@ __global__ void __launch_bounds__(kThreads)
     // below), then the threads sum the warps' slots column by column. Plain stores and loads:
     // a float atomicAdd on shared memory is a compare-and-swap loop on this GPU (SASS
     // ATOMS.CAST.SPIN), retried while other warps hit the same word.
-    run_sum += __shfl_xor_sync(0xffffffffu, run_sum, 1);
-    run_sum += __shfl_xor_sync(0xffffffffu, run_sum, 2);
-    if (t4 == 0 && g < kHeadsPerCta) {
-      s_warp_max[warp][g] = run_max;  // -inf for a warp that saw no key
-      s_warp_sum[warp][g] = run_sum;
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      run_sum[r] += __shfl_xor_sync(0xffffffffu, run_sum[r], 1);
+      run_sum[r] += __shfl_xor_sync(0xffffffffu, run_sum[r], 2);
+      const int h = g + 8 * r;
+      if (t4 == 0 && h < kHeadsPerCta) {
+        s_warp_max[warp][h] = run_max[r];  // -inf for a warp that saw no key
+        s_warp_sum[warp][h] = run_sum[r];
+      }
     }
     __syncthreads();
     float* merge = reinterpret_cast<float*>(s_ring);  // [kWarps][kHeadsPerCta][kD]
-    if (head_row) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      if (!head_row[r]) continue;
+      const int h = g + 8 * r;
       float cta_max = -CUDART_INF_F;
-      for (int w = 0; w < T::kWarps; ++w) cta_max = fmaxf(cta_max, s_warp_max[w][g]);
-      const float factor = exp2f(run_max - cta_max);  // 0 for a warp that saw no key
-      float* mine = merge + (warp * kHeadsPerCta + g) * kD + 2 * t4;
+      for (int w = 0; w < T::kWarps; ++w) cta_max = fmaxf(cta_max, s_warp_max[w][h]);
+      const float factor = exp2f(run_max[r] - cta_max);  // 0 for a warp that saw no key
+      float* mine = merge + (warp * kHeadsPerCta + h) * kD + 2 * t4;
 #pragma unroll
       for (int j = 0; j < kD / 8; ++j) {
-        *reinterpret_cast<float2*>(mine + j * 8) = make_float2(acc[j][0] * factor, acc[j][1] * factor);
+        *reinterpret_cast<float2*>(mine + j * 8) =
+            make_float2(acc[j][2 * r] * factor, acc[j][2 * r + 1] * factor);
       }
       if (warp == 0 && t4 == 0) {
         float sum = 0.f;
         for (int w = 0; w < T::kWarps; ++w) {
-          sum += s_warp_sum[w][g] * exp2f(s_warp_max[w][g] - cta_max);
+          sum += s_warp_sum[w][h] * exp2f(s_warp_max[w][h] - cta_max);
         }
-        s_max[g] = cta_max;
-        s_sum[g] = sum;
+        s_max[h] = cta_max;
+        s_sum[h] = sum;
       }
     }
     __syncthreads();
@@ -671,8 +705,9 @@ __global__ void __launch_bounds__(kThreads)
   if (!s_last) return;
   __threadfence();
   // The ring's memory holds the weights, s_max the totals: both are free now.
-  static_assert(T::kDynamicBytes >= kHeadsPerCta * kAttentionMaxSplits * sizeof(float),
-                "the ring has room for the combine's weights");
+  static_assert(
+      kCombine != 1 || T::kDynamicBytes >= kHeadsPerCta * kAttentionMaxSplits * sizeof(float),
+      "the ring has room for the combine's weights");
   CombineRows<kD>(w, row0, heads, plan.splits, a.o, reinterpret_cast<float*>(s_ring), s_max);
 }
 

@@ -85,29 +85,47 @@ TEST_F(KernelKitCliTest, TheSeedBuildsWithItsEvidenceAndASecondBuildComesFromThe
   EXPECT_EQ(access((work_ + "/again/bench").c_str(), X_OK), 0);
 }
 
-// The flagship task compiles where CI has no GPU: its seed, the kernel its run evolved, and a
-// setting of the seed's knobs that turns on every design it carries (each knob's choices must
-// compile, and the run only ever sets knobs).
+// The flagship task compiles where CI has no GPU: its seed, the kernel its run evolved, and two
+// settings of the seed's knobs that together turn on every design it carries (each knob's
+// choices must compile, and the run only ever sets knobs): the tensor-core path with its
+// largest choices, and the CUDA-core path with 16 heads a CTA and the smallest ring, with the
+// last-CTA combine (whose weights the ring must still fit) and with the second kernel.
 TEST_F(KernelKitCliTest, TheAttentionTaskBuildsItsSeedItsDesignsAndItsEvolvedKernel) {
   const std::string& task = kAttentionTask;
-  std::string designs = *ReadFile(task + "/initial_program.cu");
-  for (const auto& [knob, value] :
-       std::vector<std::pair<std::string, std::string>>{{"kUseTensorCores", "1"},
-                                                        {"kWarpOwnsSlices", "1"},
-                                                        {"kCombine", "2"},
-                                                        {"kL2Prefetch", "256"},
-                                                        {"kStages", "3"},
-                                                        {"kThreads", "256"}}) {
-    const std::string declaration = "constexpr int " + knob + " = ";
-    const size_t at = designs.find(declaration);
-    ASSERT_NE(at, std::string::npos) << knob;
-    const size_t value_at = at + declaration.size();
-    designs.replace(value_at, designs.find(';', value_at) - value_at, value);
-  }
+  const std::string seed = *ReadFile(task + "/initial_program.cu");
+  auto with_knobs = [&](const std::vector<std::pair<std::string, std::string>>& knobs) {
+    std::string code = seed;
+    for (const auto& [knob, value] : knobs) {
+      const std::string declaration = "constexpr int " + knob + " = ";
+      const size_t at = code.find(declaration);
+      EXPECT_NE(at, std::string::npos) << knob;
+      if (at == std::string::npos) return std::string();
+      const size_t value_at = at + declaration.size();
+      code.replace(value_at, code.find(';', value_at) - value_at, value);
+    }
+    return code;
+  };
+  const std::string tensor_cores = with_knobs({{"kUseTensorCores", "1"},
+                                               {"kWarpOwnsSlices", "1"},
+                                               {"kCombine", "2"},
+                                               {"kL2Prefetch", "256"},
+                                               {"kStages", "3"},
+                                               {"kThreads", "256"},
+                                               {"kHeadsPerCta", "16"}});
+  // The smallest ring with 16 heads, for each way of combining: only the last-CTA combine keeps
+  // its weights in the ring.
+  const std::string cuda_cores = with_knobs(
+      {{"kHeadsPerCta", "16"}, {"kCombine", "1"}, {"kKeysPerTile", "16"}, {"kStages", "1"}});
+  const std::string cuda_cores_second_kernel = with_knobs(
+      {{"kHeadsPerCta", "16"}, {"kCombine", "0"}, {"kKeysPerTile", "16"}, {"kStages", "1"}});
+  ASSERT_FALSE(tensor_cores.empty() || cuda_cores.empty() || cuda_cores_second_kernel.empty());
   for (const auto& [name, path] : std::vector<std::pair<std::string, std::string>>{
            {"seed", task + "/initial_program.cu"},
            {"evolved", task + "/evolved_h100.cu"},
-           {"designs", WriteCandidate("designs.cu", designs)}}) {
+           {"designs", WriteCandidate("designs.cu", tensor_cores)},
+           {"cuda-core-designs", WriteCandidate("cuda_core_designs.cu", cuda_cores)},
+           {"cuda-core-second-kernel",
+            WriteCandidate("cuda_core_second_kernel.cu", cuda_cores_second_kernel)}}) {
     const Json answer = Build(path, "attention-" + name, task);
     ASSERT_EQ(answer["valid"], true) << name << ": " << answer.dump();
     EXPECT_EQ(answer["metrics"]["spill_bytes"], 0) << name;
