@@ -704,10 +704,8 @@ __global__ void __launch_bounds__(kThreads)
   __syncthreads();
   if (!s_last) return;
   __threadfence();
-  // The ring's memory holds the weights, s_max the totals: both are free now.
-  static_assert(
-      kCombine != 1 || T::kDynamicBytes >= kHeadsPerCta * kAttentionMaxSplits * sizeof(float),
-      "the ring has room for the combine's weights");
+  // The ring's memory holds the weights (Tiling::kCombineBytes sizes it for them), s_max the
+  // totals: both are free now.
   CombineRows<kD>(w, row0, heads, plan.splits, a.o, reinterpret_cast<float*>(s_ring), s_max);
 }
 
